@@ -1,0 +1,102 @@
+# BEX engine. `make` builds the release library, header and CLI; `make demo`
+# runs the main job; `make test` runs every test. Nothing here touches the
+# internet: tests and the demo use loopback servers and recorded fixtures.
+
+CARGO      ?= cargo
+CC         ?= cc
+CXX        ?= c++
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+WASM       := wasm32-wasip2
+CBINDGEN_VERSION := 0.29.2
+
+# Tests and the demo share the dev profile (dependencies optimized, see
+# Cargo.toml) so a fresh machine compiles wasmtime once for both.
+TARGET_DIR  := $(or $(CARGO_TARGET_DIR),target)
+DEV_DIR     := $(TARGET_DIR)/debug
+RELEASE_DIR := $(TARGET_DIR)/release
+WASM_DIR    := $(TARGET_DIR)/$(WASM)/release
+HEADER      := include/bex_engine.h
+DEMO_DIR    := $(TARGET_DIR)/demo
+
+# Tests find the plugin components here.
+export BEX_WASM_DIR := $(abspath $(WASM_DIR))
+BEX_DEV     := $(DEV_DIR)/bex
+
+SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
+C_LIBS     := -lpthread -ldl -lm
+
+.PHONY: all lib cli header check-header plugins dev demo test test-rust test-c \
+        lint install uninstall clean
+
+all: lib header cli
+
+lib:
+	$(CARGO) build --locked --release --lib
+
+cli:
+	$(CARGO) build --locked --release --bin bex
+
+# The C header is generated from src/ffi by a pinned cbindgen and committed.
+header:
+	@cbindgen --version | grep -q "$(CBINDGEN_VERSION)" || \
+	  { echo "need cbindgen $(CBINDGEN_VERSION): cargo install cbindgen --locked --version $(CBINDGEN_VERSION)"; exit 1; }
+	cbindgen --quiet --config cbindgen.toml --crate bex-engine --output $(HEADER)
+
+# Fails when the committed header differs from what the code generates.
+check-header:
+	@cbindgen --version | grep -q "$(CBINDGEN_VERSION)" || \
+	  { echo "need cbindgen $(CBINDGEN_VERSION): cargo install cbindgen --locked --version $(CBINDGEN_VERSION)"; exit 1; }
+	cbindgen --quiet --config cbindgen.toml --crate bex-engine --output $(DEV_DIR)/bex_engine.h.check
+	diff -u $(HEADER) $(DEV_DIR)/bex_engine.h.check
+
+# Plugins are components built for wasm32-wasip2 (plugins/ is its own
+# workspace; it shares target/ with the engine).
+plugins:
+	$(CARGO) build --locked --manifest-path plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
+
+dev:
+	$(CARGO) build --locked --lib --bins
+
+# The main job: build, pack the TVmaze plugin, install it into a fresh data
+# directory, list and inspect it.
+demo: dev plugins
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(DEMO_DIR)/tvmaze.bex
+	$(BEX_DEV) inspect $(DEMO_DIR)/tvmaze.bex
+	$(BEX_DEV) --data-dir $(DEMO_DIR)/data install $(DEMO_DIR)/tvmaze.bex
+	$(BEX_DEV) --data-dir $(DEMO_DIR)/data list
+	$(BEX_DEV) --data-dir $(DEMO_DIR)/data plugin-info bex.tvmaze
+
+test: plugins test-rust check-header test-c
+
+test-rust:
+	$(CARGO) test --locked
+
+# The C ABI from C (and the header from C++), linked against the static
+# library, under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-c: dev
+	$(CC) -std=c11 -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude tests/c/abi.c \
+	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-abi-test
+	$(DEV_DIR)/c-abi-test
+	$(CXX) -std=c++17 -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude tests/c/header.cpp \
+	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-header-test
+	$(DEV_DIR)/c-header-test
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(RELEASE_DIR)/libbex_engine.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(RELEASE_DIR)/libbex_engine.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(RELEASE_DIR)/bex $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libbex_engine.a $(DESTDIR)$(PREFIX)/lib/libbex_engine.so \
+	  $(DESTDIR)$(PREFIX)/include/bex_engine.h $(DESTDIR)$(PREFIX)/bin/bex
+
+clean:
+	$(CARGO) clean

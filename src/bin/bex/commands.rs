@@ -1,0 +1,265 @@
+//! One function per command; each returns a [`Report`] or an error.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use bex_engine::package::{Package, PackageLimits};
+use bex_engine::store::InstalledPlugin;
+use bex_engine::{Engine, EngineConfig, Error, Result};
+use serde_json::json;
+
+use crate::args::{Args, Command};
+use crate::output::Report;
+
+pub fn run(args: &Args) -> Result<Report> {
+    match &args.command {
+        Command::Pack(c) => pack(&c.manifest, &c.component, &c.out),
+        Command::Inspect(c) => inspect(&c.package),
+        Command::Verify(c) => verify(&c.package),
+        Command::Unpack(c) => unpack(&c.package, &c.dir),
+        Command::Install(c) => install(&engine(args)?, &c.packages, c.force),
+        Command::Uninstall(c) => {
+            let r = engine(args)?.uninstall(&c.id)?;
+            let text = format!(
+                "uninstalled {} {}: removed {} key-value entries, {} secrets, {} component blobs, {} compiled artifacts",
+                r.id, r.version, r.kv_entries, r.secrets, r.components, r.compiled_artifacts
+            );
+            Ok(Report::new(to_json(&r), text))
+        }
+        Command::List(_) => list(&engine(args)?),
+        Command::PluginInfo(c) => {
+            let p = engine(args)?.plugin(&c.id)?;
+            Ok(Report::new(to_json(&p), plugin_text(&p)))
+        }
+        Command::Enable(c) => set_enabled(&engine(args)?, &c.id, true),
+        Command::Disable(c) => set_enabled(&engine(args)?, &c.id, false),
+        Command::SetKey(c) => {
+            engine(args)?.set_secret(&c.id, &c.key, &c.value)?;
+            let text = format!("set {} for {}", c.key, c.id);
+            Ok(Report::new(json!({"id": c.id, "key": c.key}), text))
+        }
+        Command::GetKey(c) => {
+            let value = engine(args)?.get_secret(&c.id, &c.key)?;
+            Ok(Report::new(
+                json!({"id": c.id, "key": c.key, "value": value}),
+                value,
+            ))
+        }
+        Command::DeleteKey(c) => {
+            engine(args)?.delete_secret(&c.id, &c.key)?;
+            let text = format!("deleted {} of {}", c.key, c.id);
+            Ok(Report::new(json!({"id": c.id, "key": c.key}), text))
+        }
+        Command::ListKeys(c) => {
+            let keys = engine(args)?.secret_keys(&c.id)?;
+            let text = keys.join("\n");
+            Ok(Report::new(json!({"id": c.id, "keys": keys}), text))
+        }
+        Command::Stats(_) => {
+            let s = engine(args)?.stats()?;
+            let text = format!(
+                "store:       {}\nfile:        {} bytes\nplugins:     {} ({} enabled)\ncomponents:  {} ({} bytes)\ncompiled:    {} ({} bytes)\nkv entries:  {}\nsecrets:     {}",
+                s.path,
+                s.file_bytes,
+                s.plugins,
+                s.enabled,
+                s.components,
+                s.component_bytes,
+                s.compiled_artifacts,
+                s.compiled_bytes,
+                s.kv_entries,
+                s.secrets
+            );
+            Ok(Report::new(to_json(&s), text))
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).expect("report types serialize")
+}
+
+fn engine(args: &Args) -> Result<Engine> {
+    let dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => bex_engine::default_data_dir().ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "no data directory: pass --data-dir or set {}",
+                bex_engine::DATA_DIR_ENV
+            ))
+        })?,
+    };
+    Engine::open(EngineConfig::new(dir))
+}
+
+fn pack(manifest: &Path, component: &Path, out: &Path) -> Result<Report> {
+    let package = bex_engine::pack_files(manifest, component)?;
+    package.write_file(out, &PackageLimits::default())?;
+    let m = package.manifest();
+    let text = format!(
+        "packed {} {} ({}) -> {}",
+        m.id,
+        m.version,
+        m.provides,
+        out.display()
+    );
+    Ok(Report::new(
+        json!({
+            "id": m.id,
+            "version": m.version.to_string(),
+            "provides": m.provides.iter().map(|c| c.manifest_key()).collect::<Vec<_>>(),
+            "component_sha256": package.component_sha256_hex(),
+            "out": out.display().to_string(),
+        }),
+        text,
+    ))
+}
+
+fn read(path: &Path) -> Result<Package> {
+    Package::read_file(path, &PackageLimits::default())
+}
+
+fn inspect(path: &Path) -> Result<Report> {
+    let package = read(path)?;
+    let m = package.manifest();
+    let mut text = String::new();
+    let _ = writeln!(text, "{} {} ({})", m.id, m.version, m.name);
+    let _ = writeln!(text, "abi:       {}", m.abi);
+    let _ = writeln!(text, "provides:  {}", m.provides);
+    let hosts: Vec<String> = m.network.hosts.iter().map(ToString::to_string).collect();
+    let _ = writeln!(text, "hosts:     {}", hosts.join(", "));
+    let _ = writeln!(text, "storage:   {}", storage_text(m));
+    let _ = writeln!(text, "secrets:   {}", m.secrets.join(", "));
+    for s in package.sections() {
+        let _ = writeln!(
+            text,
+            "section {:<9} {:>9} bytes ({} {} stored)  sha256 {}",
+            s.kind, s.raw_bytes, s.stored_bytes, s.codec, s.sha256
+        );
+    }
+    Ok(Report::new(
+        json!({ "manifest": m, "sections": package.sections() }),
+        text,
+    ))
+}
+
+fn verify(path: &Path) -> Result<Report> {
+    let package = read(path)?;
+    bex_engine::component::check(package.manifest(), package.component())?;
+    let m = package.manifest();
+    let text = format!("{}: ok ({} {})", path.display(), m.id, m.version);
+    Ok(Report::new(
+        json!({"ok": true, "id": m.id, "version": m.version.to_string()}),
+        text,
+    ))
+}
+
+fn unpack(path: &Path, dir: &Path) -> Result<Report> {
+    let package = read(path)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    let manifest = dir.join("manifest.yaml");
+    let component = dir.join("component.wasm");
+    for (file, bytes) in [
+        (&manifest, package.manifest_text().as_bytes()),
+        (&component, package.component()),
+    ] {
+        std::fs::write(file, bytes).map_err(|e| Error::Io {
+            path: file.display().to_string(),
+            source: e,
+        })?;
+    }
+    let text = format!("wrote {} and {}", manifest.display(), component.display());
+    Ok(Report::new(
+        json!({"manifest": manifest.display().to_string(), "component": component.display().to_string()}),
+        text,
+    ))
+}
+
+fn install(engine: &Engine, packages: &[PathBuf], force: bool) -> Result<Report> {
+    if packages.is_empty() {
+        return Err(Error::InvalidArgument(
+            "install needs at least one package".into(),
+        ));
+    }
+    let mut reports = Vec::new();
+    let mut text = String::new();
+    for path in packages {
+        let r = engine.install_file(path, force)?;
+        let _ = match &r.previous {
+            Some(prev) => writeln!(text, "{} {}: {} (was {prev})", r.id, r.version, r.action),
+            None => writeln!(text, "{} {}: {}", r.id, r.version, r.action),
+        };
+        reports.push(r);
+    }
+    Ok(Report::new(to_json(&reports), text))
+}
+
+fn list(engine: &Engine) -> Result<Report> {
+    let plugins = engine.list()?;
+    let mut text = String::new();
+    if plugins.is_empty() {
+        text.push_str("no plugins installed");
+    }
+    for p in &plugins {
+        let _ = writeln!(
+            text,
+            "{:<24} {:<10} {:<8} {}",
+            p.id,
+            p.version,
+            if p.enabled { "enabled" } else { "disabled" },
+            p.manifest.provides
+        );
+    }
+    Ok(Report::new(to_json(&plugins), text))
+}
+
+fn storage_text(m: &bex_engine::manifest::Manifest) -> String {
+    if m.storage.enabled {
+        format!("yes, quota {} bytes", m.storage.quota_bytes)
+    } else {
+        "no".into()
+    }
+}
+
+fn plugin_text(p: &InstalledPlugin) -> String {
+    let m = &p.manifest;
+    let hosts: Vec<String> = m.network.hosts.iter().map(ToString::to_string).collect();
+    let mut text = String::new();
+    let _ = writeln!(text, "{} {} ({})", p.id, p.version, p.name);
+    let _ = writeln!(text, "enabled:   {}", p.enabled);
+    let _ = writeln!(text, "provides:  {}", m.provides);
+    let _ = writeln!(text, "hosts:     {}", hosts.join(", "));
+    let _ = writeln!(
+        text,
+        "network:   {} concurrent, {} requests/minute",
+        m.network.concurrent, m.network.rate_per_minute
+    );
+    let _ = writeln!(text, "storage:   {}", storage_text(m));
+    let _ = writeln!(text, "secrets:   {}", m.secrets.join(", "));
+    let _ = writeln!(
+        text,
+        "component: {} ({} bytes)",
+        p.component_sha256, p.component_bytes
+    );
+    if let Some(d) = &m.display.description {
+        let _ = writeln!(text, "about:     {d}");
+    }
+    text
+}
+
+fn set_enabled(engine: &Engine, id: &str, enabled: bool) -> Result<Report> {
+    let was = engine.set_enabled(id, enabled)?;
+    let state = if enabled { "enabled" } else { "disabled" };
+    let text = if was == enabled {
+        format!("{id} was already {state}")
+    } else {
+        format!("{id} {state}")
+    };
+    Ok(Report::new(
+        json!({"id": id, "enabled": enabled, "was_enabled": was}),
+        text,
+    ))
+}

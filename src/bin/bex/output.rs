@@ -1,0 +1,59 @@
+//! Printing results: human text by default, stable JSON with `--json`.
+
+use std::io::Write;
+
+use bex_engine::Error;
+
+/// What a command produced: a JSON value for `--json`, and text for people.
+pub struct Report {
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+impl Report {
+    pub fn new(json: serde_json::Value, text: impl Into<String>) -> Report {
+        Report {
+            json,
+            text: text.into(),
+        }
+    }
+}
+
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Output {
+        Output { json }
+    }
+
+    pub fn success(&self, report: &Report) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = if self.json {
+            writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&report.json).unwrap_or_default()
+            )
+        } else if report.text.is_empty() {
+            Ok(())
+        } else {
+            writeln!(stdout, "{}", report.text.trim_end())
+        };
+    }
+
+    /// Errors go to stderr: `error[CODE]: message`, or a JSON object.
+    pub fn failure(&self, e: &Error) {
+        let code = e.code();
+        let mut stderr = std::io::stderr().lock();
+        let _ = if self.json {
+            let v = serde_json::json!({
+                "error": { "code": code.name(), "number": code.number(), "message": e.to_string() }
+            });
+            writeln!(stderr, "{v}")
+        } else {
+            writeln!(stderr, "error[{code}]: {e}")
+        };
+    }
+}

@@ -1,0 +1,304 @@
+//! The data directory: one redb file holding installed plugins, component
+//! blobs, the compiled-artifact cache, plugin key-value data and secrets.
+//!
+//! Every change is one redb write transaction, so it lands whole or not at
+//! all: a failed install leaves the previous version exactly as it was.
+
+mod kv;
+mod plugins;
+mod secrets;
+mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use serde::Serialize;
+
+pub use kv::{KvWrite, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES};
+pub use plugins::{InstallAction, InstallReport, InstalledPlugin, UninstallReport};
+pub use secrets::MAX_SECRET_BYTES;
+
+/// The store schema this engine reads and writes.
+pub const STORE_SCHEMA_VERSION: u64 = 1;
+
+/// The database file inside the data directory.
+pub const DB_FILE_NAME: &str = "bex.redb";
+
+/// Why a store operation failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process has the data directory open.
+    #[error("{path} is in use by another process (close the other BEX first)")]
+    AlreadyOpen {
+        /// The database file.
+        path: String,
+    },
+    /// The data directory was written by a newer BEX.
+    #[error("{path} has store schema {found}; this BEX reads {supported}: upgrade BEX")]
+    UpgradeRequired {
+        /// The database file.
+        path: String,
+        /// The file's schema (or redb format) version.
+        found: u64,
+        /// The newest this engine reads.
+        supported: u64,
+    },
+    /// No plugin with this id is installed.
+    #[error("plugin {id} is not installed")]
+    PluginNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// The key does not exist.
+    #[error("{plugin} has no {what} \"{key}\"")]
+    KeyNotFound {
+        /// The plugin.
+        plugin: String,
+        /// `secret` or `key`.
+        what: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// Installing would replace a newer version.
+    #[error("{id} {installed} is installed; installing {requested} is a downgrade (use --force)")]
+    Downgrade {
+        /// The plugin.
+        id: String,
+        /// Installed version.
+        installed: String,
+        /// Version in the package.
+        requested: String,
+    },
+    /// A key or value is malformed or too large.
+    #[error("{0}")]
+    InvalidKey(String),
+    /// A record in the database does not decode.
+    #[error("store record {what} is corrupt: {message}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database failed.
+    #[error("store: {0}")]
+    Database(#[from] redb::Error),
+    /// Creating the data directory failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Database(e.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Counts for `bex stats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    /// The database file.
+    pub path: String,
+    /// Its size on disk.
+    pub file_bytes: u64,
+    /// Installed plugins.
+    pub plugins: u64,
+    /// Enabled plugins.
+    pub enabled: u64,
+    /// Component blobs and their total size.
+    pub components: u64,
+    /// Total component bytes.
+    pub component_bytes: u64,
+    /// Cached compiled artifacts.
+    pub compiled_artifacts: u64,
+    /// Total compiled-artifact bytes.
+    pub compiled_bytes: u64,
+    /// Key-value entries, all plugins.
+    pub kv_entries: u64,
+    /// Secrets, all plugins.
+    pub secrets: u64,
+}
+
+/// A handle on the data directory's database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    path: PathBuf,
+    #[cfg(test)]
+    fail_install_at: std::sync::Mutex<Option<plugins::InstallStep>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`.
+    ///
+    /// Fails with [`StoreError::AlreadyOpen`] at once, without waiting, if
+    /// another process has it open, and with [`StoreError::UpgradeRequired`]
+    /// if a newer BEX wrote it.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE_NAME);
+        let shown = path.display().to_string();
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
+                path: shown.clone(),
+            },
+            redb::DatabaseError::UpgradeRequired(v) => StoreError::UpgradeRequired {
+                path: shown.clone(),
+                found: u64::from(v),
+                supported: STORE_SCHEMA_VERSION,
+            },
+            other => StoreError::Database(other.into()),
+        })?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                path,
+                #[cfg(test)]
+                fail_install_at: std::sync::Mutex::new(None),
+            }),
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    /// Creates the tables of a new store, or checks an existing store's
+    /// schema version.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let txn = self.db().begin_write()?;
+        {
+            let mut meta = txn.open_table(tables::META)?;
+            let found = meta.get(tables::SCHEMA_KEY)?.map(|v| v.value());
+            match found {
+                Some(v) if v > STORE_SCHEMA_VERSION => {
+                    return Err(StoreError::UpgradeRequired {
+                        path: self.inner.path.display().to_string(),
+                        found: v,
+                        supported: STORE_SCHEMA_VERSION,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert(tables::SCHEMA_KEY, STORE_SCHEMA_VERSION)?;
+                }
+            }
+            // Create every table so readers never meet a missing one.
+            txn.open_table(tables::PLUGINS)?;
+            txn.open_table(tables::BLOBS)?;
+            txn.open_table(tables::COMPILED)?;
+            txn.open_table(tables::KV)?;
+            txn.open_table(tables::SECRETS)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Store-wide counts.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let txn = self.db().begin_read()?;
+        let mut stats = StoreStats {
+            path: self.inner.path.display().to_string(),
+            file_bytes: std::fs::metadata(&self.inner.path)
+                .map(|m| m.len())
+                .unwrap_or(0),
+            ..StoreStats::default()
+        };
+        for plugin in plugins::list_in(&txn)? {
+            stats.plugins += 1;
+            stats.enabled += u64::from(plugin.enabled);
+        }
+        let blobs = txn.open_table(tables::BLOBS)?;
+        for entry in blobs.iter()? {
+            stats.components += 1;
+            stats.component_bytes += entry?.1.value().len() as u64;
+        }
+        let compiled = txn.open_table(tables::COMPILED)?;
+        for entry in compiled.iter()? {
+            stats.compiled_artifacts += 1;
+            stats.compiled_bytes += entry?.1.value().len() as u64;
+        }
+        stats.kv_entries = txn.open_table(tables::KV)?.len()?;
+        stats.secrets = txn.open_table(tables::SECRETS)?.len()?;
+        Ok(stats)
+    }
+
+    /// The component blob with this digest.
+    pub fn component(&self, sha256: &[u8; 32]) -> Result<Vec<u8>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let blobs = txn.open_table(tables::BLOBS)?;
+        let blob = blobs
+            .get(sha256.as_slice())?
+            .ok_or_else(|| StoreError::Corrupt {
+                what: format!("component {}", crate::digest::hex(sha256)),
+                message: "missing blob".into(),
+            })?;
+        Ok(blob.value().to_vec())
+    }
+
+    /// A cached compiled artifact.
+    pub fn compiled(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let table = txn.open_table(tables::COMPILED)?;
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Stores a compiled artifact, replacing any under the same key.
+    pub fn put_compiled(&self, key: &str, artifact: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db().begin_write()?;
+        txn.open_table(tables::COMPILED)?.insert(key, artifact)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Removes a compiled artifact; returns whether it existed.
+    pub fn remove_compiled(&self, key: &str) -> Result<bool, StoreError> {
+        let txn = self.db().begin_write()?;
+        let existed = txn.open_table(tables::COMPILED)?.remove(key)?.is_some();
+        txn.commit()?;
+        Ok(existed)
+    }
+}
+
+/// The current time as Unix milliseconds.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

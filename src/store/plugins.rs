@@ -1,0 +1,365 @@
+//! Installed plugins: install, upgrade, uninstall, enable, list.
+
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, now_ms, tables};
+use crate::digest::hex;
+use crate::manifest::Manifest;
+use crate::package::Package;
+
+/// What the plugins table holds per plugin (JSON).
+#[derive(Serialize, Deserialize)]
+pub(super) struct PluginRecord {
+    manifest: String,
+    enabled: bool,
+    installed_at_ms: u64,
+    updated_at_ms: u64,
+    component_sha256: String,
+    component_bytes: u64,
+}
+
+/// An installed plugin.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstalledPlugin {
+    /// Plugin id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// Whether calls are allowed.
+    pub enabled: bool,
+    /// First install, Unix ms.
+    pub installed_at_ms: u64,
+    /// Last install or upgrade, Unix ms.
+    pub updated_at_ms: u64,
+    /// SHA-256 of the component, hex.
+    pub component_sha256: String,
+    /// Size of the component.
+    pub component_bytes: u64,
+    /// The validated manifest.
+    pub manifest: Manifest,
+    /// The manifest as written.
+    #[serde(skip)]
+    pub manifest_text: String,
+}
+
+impl InstalledPlugin {
+    /// The component's SHA-256.
+    pub fn component_digest(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&self.component_sha256[2 * i..2 * i + 2], 16)
+                .expect("validated when read");
+        }
+        out
+    }
+}
+
+/// What an install did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallAction {
+    /// The plugin was not installed before.
+    Installed,
+    /// A lower version was replaced.
+    Upgraded,
+    /// The same version was installed again.
+    Reinstalled,
+    /// A higher version was replaced (with `force`).
+    Downgraded,
+}
+
+impl std::fmt::Display for InstallAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstallAction::Installed => "installed",
+            InstallAction::Upgraded => "upgraded",
+            InstallAction::Reinstalled => "reinstalled",
+            InstallAction::Downgraded => "downgraded",
+        })
+    }
+}
+
+/// The outcome of an install.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstallReport {
+    /// Plugin id.
+    pub id: String,
+    /// Version now installed.
+    pub version: String,
+    /// Version replaced, if any.
+    pub previous: Option<String>,
+    /// What happened.
+    pub action: InstallAction,
+}
+
+/// What an uninstall removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UninstallReport {
+    /// Plugin id.
+    pub id: String,
+    /// Version removed.
+    pub version: String,
+    /// Key-value entries removed.
+    pub kv_entries: u64,
+    /// Secrets removed.
+    pub secrets: u64,
+    /// Component blobs removed (0 if another plugin shares it).
+    pub components: u64,
+    /// Compiled artifacts removed.
+    pub compiled_artifacts: u64,
+}
+
+/// Points at which tests inject install failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InstallStep {
+    AfterBlob,
+    AfterRecord,
+    BeforeCommit,
+}
+
+fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
+    let corrupt = |message: String| StoreError::Corrupt {
+        what: format!("plugin {id}"),
+        message,
+    };
+    let record: PluginRecord = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let manifest = Manifest::parse(&record.manifest).map_err(|e| corrupt(e.to_string()))?;
+    let sha_ok = record.component_sha256.len() == 64
+        && record
+            .component_sha256
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit());
+    if !sha_ok || manifest.id != id {
+        return Err(corrupt("inconsistent record".into()));
+    }
+    Ok(InstalledPlugin {
+        id: id.to_string(),
+        name: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        enabled: record.enabled,
+        installed_at_ms: record.installed_at_ms,
+        updated_at_ms: record.updated_at_ms,
+        component_sha256: record.component_sha256,
+        component_bytes: record.component_bytes,
+        manifest,
+        manifest_text: record.manifest,
+    })
+}
+
+pub(super) fn list_in(txn: &ReadTransaction) -> Result<Vec<InstalledPlugin>, StoreError> {
+    let table = txn.open_table(tables::PLUGINS)?;
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        out.push(decode(k.value(), v.value())?);
+    }
+    Ok(out)
+}
+
+fn get_in_write(txn: &WriteTransaction, id: &str) -> Result<Option<InstalledPlugin>, StoreError> {
+    let table = txn.open_table(tables::PLUGINS)?;
+    let found = table.get(id)?;
+    found.map(|v| decode(id, v.value())).transpose()
+}
+
+/// Whether any plugin other than `except` uses the component `sha_hex`.
+fn component_in_use(
+    txn: &WriteTransaction,
+    sha_hex: &str,
+    except: &str,
+) -> Result<bool, StoreError> {
+    let table = txn.open_table(tables::PLUGINS)?;
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        if k.value() != except && decode(k.value(), v.value())?.component_sha256 == sha_hex {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Removes a component blob and its compiled artifacts; returns how many
+/// of each were removed.
+fn drop_component(txn: &WriteTransaction, sha: &[u8; 32]) -> Result<(u64, u64), StoreError> {
+    let blobs = u64::from(
+        txn.open_table(tables::BLOBS)?
+            .remove(sha.as_slice())?
+            .is_some(),
+    );
+    let prefix = tables::compiled_prefix(&hex(sha));
+    let mut compiled = txn.open_table(tables::COMPILED)?;
+    let keys: Vec<String> = compiled
+        .range(prefix.as_str()..)?
+        .map(|e| e.map(|(k, _)| k.value().to_string()))
+        .take_while(|k| k.as_ref().map_or(true, |k| k.starts_with(&prefix)))
+        .collect::<Result<_, _>>()?;
+    for k in &keys {
+        compiled.remove(k.as_str())?;
+    }
+    Ok((blobs, keys.len() as u64))
+}
+
+impl Store {
+    /// Every installed plugin, by id.
+    pub fn list(&self) -> Result<Vec<InstalledPlugin>, StoreError> {
+        list_in(&self.db().begin_read()?)
+    }
+
+    /// The installed plugin `id`.
+    pub fn plugin(&self, id: &str) -> Result<InstalledPlugin, StoreError> {
+        let txn = self.db().begin_read()?;
+        let table = txn.open_table(tables::PLUGINS)?;
+        let found = table.get(id)?;
+        match found {
+            Some(v) => decode(id, v.value()),
+            None => Err(StoreError::PluginNotFound { id: id.to_string() }),
+        }
+    }
+
+    /// Installs or upgrades a verified package in one transaction, with the
+    /// compiled artifact for it if the caller has one (key, bytes). A lower
+    /// version than the installed one needs `force`. The plugin's key-value
+    /// data and secrets are kept across upgrades; its enabled flag too.
+    pub fn install(
+        &self,
+        package: &Package,
+        force: bool,
+        compiled: Option<(&str, &[u8])>,
+    ) -> Result<InstallReport, StoreError> {
+        let manifest = package.manifest();
+        let id = manifest.id.as_str();
+        let sha = package.component_sha256();
+        let sha_hex = hex(&sha);
+        let txn = self.db().begin_write()?;
+        let previous = get_in_write(&txn, id)?;
+        let action = match &previous {
+            None => InstallAction::Installed,
+            Some(old) => {
+                let old_version = &old.manifest.version;
+                match manifest.version.cmp(old_version) {
+                    std::cmp::Ordering::Greater => InstallAction::Upgraded,
+                    std::cmp::Ordering::Equal => InstallAction::Reinstalled,
+                    std::cmp::Ordering::Less if force => InstallAction::Downgraded,
+                    std::cmp::Ordering::Less => {
+                        return Err(StoreError::Downgrade {
+                            id: id.to_string(),
+                            installed: old.version.clone(),
+                            requested: manifest.version.to_string(),
+                        });
+                    }
+                }
+            }
+        };
+        txn.open_table(tables::BLOBS)?
+            .insert(sha.as_slice(), package.component())?;
+        self.fail_point(InstallStep::AfterBlob)?;
+        if let Some((key, artifact)) = compiled {
+            txn.open_table(tables::COMPILED)?.insert(key, artifact)?;
+        }
+        let now = now_ms();
+        let record = PluginRecord {
+            manifest: package.manifest_text().to_string(),
+            enabled: previous.as_ref().is_none_or(|p| p.enabled),
+            installed_at_ms: previous.as_ref().map_or(now, |p| p.installed_at_ms),
+            updated_at_ms: now,
+            component_sha256: sha_hex.clone(),
+            component_bytes: package.component().len() as u64,
+        };
+        let json = serde_json::to_vec(&record).expect("record serializes");
+        txn.open_table(tables::PLUGINS)?
+            .insert(id, json.as_slice())?;
+        self.fail_point(InstallStep::AfterRecord)?;
+        if let Some(old) = &previous
+            && old.component_sha256 != sha_hex
+            && !component_in_use(&txn, &old.component_sha256, id)?
+        {
+            drop_component(&txn, &old.component_digest())?;
+        }
+        self.fail_point(InstallStep::BeforeCommit)?;
+        txn.commit()?;
+        Ok(InstallReport {
+            id: id.to_string(),
+            version: manifest.version.to_string(),
+            previous: previous.map(|p| p.version),
+            action,
+        })
+    }
+
+    /// Removes a plugin and everything it owns: its record, key-value data,
+    /// secrets, and its component and compiled artifacts unless another
+    /// plugin shares them.
+    pub fn uninstall(&self, id: &str) -> Result<UninstallReport, StoreError> {
+        let txn = self.db().begin_write()?;
+        let plugin = get_in_write(&txn, id)?
+            .ok_or_else(|| StoreError::PluginNotFound { id: id.to_string() })?;
+        txn.open_table(tables::PLUGINS)?.remove(id)?;
+        let kv_entries = super::kv::clear_in(&txn, id)?;
+        let secrets = super::secrets::clear_in(&txn, id)?;
+        let (components, compiled_artifacts) =
+            if component_in_use(&txn, &plugin.component_sha256, id)? {
+                (0, 0)
+            } else {
+                drop_component(&txn, &plugin.component_digest())?
+            };
+        txn.commit()?;
+        Ok(UninstallReport {
+            id: id.to_string(),
+            version: plugin.version,
+            kv_entries,
+            secrets,
+            components,
+            compiled_artifacts,
+        })
+    }
+
+    /// Enables or disables a plugin; returns the previous state.
+    pub fn set_enabled(&self, id: &str, enabled: bool) -> Result<bool, StoreError> {
+        let txn = self.db().begin_write()?;
+        let was;
+        {
+            let mut table = txn.open_table(tables::PLUGINS)?;
+            let mut record: PluginRecord = {
+                let found = table.get(id)?;
+                let bytes =
+                    found.ok_or_else(|| StoreError::PluginNotFound { id: id.to_string() })?;
+                serde_json::from_slice(bytes.value()).map_err(|e| StoreError::Corrupt {
+                    what: format!("plugin {id}"),
+                    message: e.to_string(),
+                })?
+            };
+            was = record.enabled;
+            record.enabled = enabled;
+            let json = serde_json::to_vec(&record).expect("record serializes");
+            table.insert(id, json.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(was)
+    }
+
+    #[cfg(test)]
+    fn fail_point(&self, step: InstallStep) -> Result<(), StoreError> {
+        let armed = *self.inner.fail_install_at.lock().unwrap();
+        if armed == Some(step) {
+            return Err(StoreError::Corrupt {
+                what: "install".into(),
+                message: format!("injected failure at {step:?}"),
+            });
+        }
+        Ok(())
+    }
+
+    #[cfg(not(test))]
+    #[inline(always)]
+    fn fail_point(&self, _step: InstallStep) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Arms an install failure at `step` (tests only).
+    #[cfg(test)]
+    pub(crate) fn fail_install_at(&self, step: Option<InstallStep>) {
+        *self.inner.fail_install_at.lock().unwrap() = step;
+    }
+}

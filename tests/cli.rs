@@ -1,0 +1,287 @@
+//! The `bex` CLI: every command, its JSON output, and its exit codes
+//! (0 success, 64 usage, otherwise the error code's number).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use bex_engine::ErrorCode;
+use serde_json::Value;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_bex"))
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .env_remove("BEX_DATA_DIR")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs with `--json`, expects success, returns stdout as JSON.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Runs and expects exit status `code`; returns stderr.
+    fn fails(&self, args: &[&str], code: ErrorCode) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code.number()), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error[{code}]")),
+            "{args:?}: {stderr}"
+        );
+        stderr
+    }
+
+    /// Packs the TVmaze plugin with `manifest` (its real one if None).
+    fn pack_tvmaze(&self, name: &str, manifest: Option<&str>) -> PathBuf {
+        let (real, wasm) = common::tvmaze();
+        let manifest_path = self.path(&format!("{name}.yaml"));
+        std::fs::write(&manifest_path, manifest.unwrap_or(&real)).unwrap();
+        let wasm_path = self.path("tvmaze.wasm");
+        std::fs::write(&wasm_path, wasm).unwrap();
+        let out = self.path(&format!("{name}.bex"));
+        let v = self.json(&["pack", s(&manifest_path), s(&wasm_path), s(&out)]);
+        assert_eq!(v["id"], "bex.tvmaze");
+        out
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn full_lifecycle_through_the_cli() {
+    let cli = Cli::new();
+    let pkg = cli.pack_tvmaze("tvmaze", None);
+
+    let v = cli.json(&["inspect", s(&pkg)]);
+    assert_eq!(v["manifest"]["id"], "bex.tvmaze");
+    assert_eq!(v["sections"][1]["kind"], "component");
+    assert_eq!(cli.json(&["verify", s(&pkg)])["ok"], true);
+
+    let v = cli.json(&["install", s(&pkg)]);
+    assert_eq!(v[0]["action"], "installed");
+    let v = cli.json(&["list"]);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["id"], "bex.tvmaze");
+    assert_eq!(v[0]["enabled"], true);
+    let v = cli.json(&["plugin-info", "bex.tvmaze"]);
+    assert_eq!(
+        v["manifest"]["provides"],
+        serde_json::json!(["home", "category", "search", "info"])
+    );
+
+    assert_eq!(cli.json(&["disable", "bex.tvmaze"])["was_enabled"], true);
+    assert_eq!(cli.json(&["plugin-info", "bex.tvmaze"])["enabled"], false);
+    cli.json(&["enable", "bex.tvmaze"]);
+
+    let stats = cli.json(&["stats"]);
+    assert_eq!(stats["plugins"], 1);
+    assert_eq!(stats["components"], 1);
+
+    let unpacked = cli.path("unpacked");
+    cli.json(&["unpack", s(&pkg), s(&unpacked)]);
+    assert_eq!(
+        std::fs::read(unpacked.join("component.wasm")).unwrap(),
+        common::wasm("bex_tvmaze")
+    );
+
+    let v = cli.json(&["uninstall", "bex.tvmaze"]);
+    assert_eq!(v["components"], 1);
+    assert_eq!(cli.json(&["list"]), serde_json::json!([]));
+}
+
+#[test]
+fn human_output_is_readable() {
+    let cli = Cli::new();
+    let pkg = cli.pack_tvmaze("tvmaze", None);
+    let out = cli.run(&["install", s(&pkg)]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "bex.tvmaze 1.0.0: installed"
+    );
+    let out = cli.run(&["list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("bex.tvmaze") && text.contains("enabled"),
+        "{text}"
+    );
+}
+
+#[test]
+fn secrets_through_the_cli() {
+    let cli = Cli::new();
+    let manifest = common::plugin_manifest("tvmaze")
+        .replace("storage: true", "storage: true\nsecrets: [api-key]");
+    let pkg = cli.pack_tvmaze("keyed", Some(&manifest));
+    cli.json(&["install", s(&pkg)]);
+    cli.json(&["set-key", "bex.tvmaze", "api-key", "s3cret"]);
+    assert_eq!(
+        cli.json(&["get-key", "bex.tvmaze", "api-key"])["value"],
+        "s3cret"
+    );
+    let out = cli.run(&["get-key", "bex.tvmaze", "api-key"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "s3cret");
+    assert_eq!(
+        cli.json(&["list-keys", "bex.tvmaze"])["keys"],
+        serde_json::json!(["api-key"])
+    );
+    let e = cli.fails(
+        &["set-key", "bex.tvmaze", "other", "x"],
+        ErrorCode::InvalidArgument,
+    );
+    assert!(e.contains("does not declare"), "{e}");
+    cli.json(&["delete-key", "bex.tvmaze", "api-key"]);
+    cli.fails(&["get-key", "bex.tvmaze", "api-key"], ErrorCode::NotFound);
+    cli.fails(
+        &["delete-key", "bex.tvmaze", "api-key"],
+        ErrorCode::NotFound,
+    );
+    assert_eq!(
+        cli.json(&["list-keys", "bex.tvmaze"])["keys"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn exit_codes_match_error_codes() {
+    let cli = Cli::new();
+    let pkg = cli.pack_tvmaze("tvmaze", None);
+
+    // Usage errors.
+    let out = cli.run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(64));
+    let out = cli.run(&["install"]);
+    assert_eq!(out.status.code(), Some(ErrorCode::InvalidArgument.number()));
+    let help = Command::new(env!("CARGO_BIN_EXE_bex"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("set-key"));
+
+    cli.fails(&["plugin-info", "bex.missing"], ErrorCode::NotFound);
+    cli.fails(&["plugin-info", "NotAnId"], ErrorCode::InvalidArgument);
+    cli.fails(&["inspect", s(&cli.path("nope.bex"))], ErrorCode::NotFound);
+
+    let garbage = cli.path("garbage.bex");
+    std::fs::write(&garbage, b"this is not a package").unwrap();
+    cli.fails(&["install", s(&garbage)], ErrorCode::InvalidPackage);
+
+    let mut bytes = std::fs::read(&pkg).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    let corrupt = cli.path("corrupt.bex");
+    std::fs::write(&corrupt, bytes).unwrap();
+    cli.fails(&["install", s(&corrupt)], ErrorCode::HashMismatch);
+    cli.fails(&["verify", s(&corrupt)], ErrorCode::HashMismatch);
+
+    let bad_manifest = cli.path("bad.yaml");
+    std::fs::write(&bad_manifest, "schema: 1\nid: nope\n").unwrap();
+    let wasm = cli.path("tvmaze.wasm");
+    cli.fails(
+        &["pack", s(&bad_manifest), s(&wasm), s(&cli.path("x.bex"))],
+        ErrorCode::InvalidManifest,
+    );
+    assert!(!cli.path("x.bex").exists());
+    let abi = common::plugin_manifest("tvmaze").replace(">=1.0.0, <2.0.0", ">=2.0.0");
+    std::fs::write(&bad_manifest, abi).unwrap();
+    cli.fails(
+        &["pack", s(&bad_manifest), s(&wasm), s(&cli.path("x.bex"))],
+        ErrorCode::AbiMismatch,
+    );
+    let mismatch = common::plugin_manifest("tvmaze").replace("  info: true\n", "");
+    std::fs::write(&bad_manifest, mismatch).unwrap();
+    cli.fails(
+        &["pack", s(&bad_manifest), s(&wasm), s(&cli.path("x.bex"))],
+        ErrorCode::InvalidComponent,
+    );
+
+    // Versions: upgrade, refused downgrade, forced downgrade.
+    let v2 = common::plugin_manifest("tvmaze").replace("version: 1.0.0", "version: 2.0.0");
+    let pkg2 = cli.pack_tvmaze("v2", Some(&v2));
+    cli.json(&["install", s(&pkg)]);
+    assert_eq!(cli.json(&["install", s(&pkg2)])[0]["action"], "upgraded");
+    let e = cli.fails(&["install", s(&pkg)], ErrorCode::Downgrade);
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(cli.json(&["plugin-info", "bex.tvmaze"])["version"], "2.0.0");
+    assert_eq!(
+        cli.json(&["install", "--force", s(&pkg)])[0]["action"],
+        "downgraded"
+    );
+}
+
+#[test]
+fn json_errors_are_structured() {
+    let cli = Cli::new();
+    let out = cli.run(&["--json", "plugin-info", "bex.missing"]);
+    assert_eq!(out.status.code(), Some(ErrorCode::NotFound.number()));
+    let v: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(v["error"]["code"], "NOT_FOUND");
+    assert_eq!(v["error"]["number"], 4);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bex.missing")
+    );
+}
+
+#[test]
+fn a_data_dir_in_use_fails_at_once_with_already_open() {
+    let cli = Cli::new();
+    let held = bex_engine::store::Store::open(&cli.data()).unwrap();
+    let e = cli.fails(&["list"], ErrorCode::AlreadyOpen);
+    assert!(e.contains("in use by another process"), "{e}");
+    drop(held);
+    cli.json(&["list"]);
+}
+
+#[test]
+fn data_dir_comes_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bex"))
+        .args(["--json", "stats"])
+        .env("BEX_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("bex.redb").exists());
+}
