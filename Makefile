@@ -27,7 +27,7 @@ SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 C_LIBS     := -lpthread -ldl -lm
 
 .PHONY: all lib cli header check-header plugins dev demo test test-rust test-c \
-        lint install uninstall clean
+        bench lint install uninstall clean
 
 all: lib header cli
 
@@ -54,12 +54,15 @@ check-header:
 # workspace; it shares target/ with the engine).
 plugins:
 	$(CARGO) build --locked --manifest-path plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
+	$(CARGO) build --locked --manifest-path tests/plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
 
 dev:
 	$(CARGO) build --locked --lib --bins
 
 # The main job: build, pack the TVmaze plugin, install it into a fresh data
-# directory, list and inspect it.
+# directory, list and inspect it, then run it in the sandbox against the
+# recorded TVmaze responses (no network).
+REPLAY := --data-dir $(DEMO_DIR)/data --replay plugins/tvmaze/fixtures
 demo: dev plugins
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(DEMO_DIR)/tvmaze.bex
@@ -67,6 +70,9 @@ demo: dev plugins
 	$(BEX_DEV) --data-dir $(DEMO_DIR)/data install $(DEMO_DIR)/tvmaze.bex
 	$(BEX_DEV) --data-dir $(DEMO_DIR)/data list
 	$(BEX_DEV) --data-dir $(DEMO_DIR)/data plugin-info bex.tvmaze
+	$(BEX_DEV) $(REPLAY) search bex.tvmaze girls
+	$(BEX_DEV) $(REPLAY) --json info bex.tvmaze show:139 | head -c 400; echo
+	$(BEX_DEV) $(REPLAY) stats
 
 test: plugins test-rust check-header test-c
 
@@ -82,6 +88,10 @@ test-c: dev
 	$(CXX) -std=c++17 -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude tests/c/header.cpp \
 	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-header-test
 	$(DEV_DIR)/c-header-test
+
+# Speed targets, measured side by side in one run (release build).
+bench: plugins
+	$(CARGO) bench --locked --bench engine
 
 lint:
 	$(CARGO) fmt --check

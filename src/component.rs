@@ -6,7 +6,7 @@
 //! exports has the contract's function types. `bex pack` and install run
 //! this check; nothing is stored for a component that fails it.
 
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Component;
 
 use crate::contract::{ABI_VERSION, Capabilities, Capability, WIT_PACKAGE};
 use crate::engine::linker;
@@ -147,17 +147,16 @@ fn check_provides(component: &Component, provides: Capabilities) -> Result<(), C
     }
 }
 
-/// Instantiates the component (imports from the contract trap if called)
-/// and loads each provided interface with the contract's types.
+/// Links the component against the real host (so import types are
+/// checked too), instantiates it with a state granting nothing, and loads
+/// each provided interface with the contract's types.
 fn check_export_types(
     engine: &wasmtime::Engine,
     component: &Component,
     provides: Capabilities,
 ) -> Result<(), ComponentError> {
     let engine_err = |e: wasmtime::Error| ComponentError::Engine(format!("{e:#}"));
-    let mut linker = Linker::<HostState>::new(engine);
-    linker::add_wasi(&mut linker).map_err(engine_err)?;
-    trap_contract_imports(engine, &mut linker, component).map_err(engine_err)?;
+    let linker = linker::build(engine).map_err(engine_err)?;
     let pre = linker
         .instantiate_pre(component)
         .map_err(|e| ComponentError::Invalid {
@@ -176,35 +175,6 @@ fn check_export_types(
             name: cap.export_name(),
             message: format!("{e:#}"),
         })?;
-    }
-    Ok(())
-}
-
-/// Defines every `bex:plugin` function the component imports as a trap,
-/// so export types can be checked without a host. (WASI is linked for real:
-/// trap stubs under the exact imported names would shadow the semver-matched
-/// WASI definitions.)
-fn trap_contract_imports(
-    engine: &wasmtime::Engine,
-    linker: &mut Linker<HostState>,
-    component: &Component,
-) -> wasmtime::Result<()> {
-    use wasmtime::component::types::ComponentItem;
-    for (name, import) in component.component_type().imports(engine) {
-        if !name.starts_with(&format!("{WIT_PACKAGE}/")) {
-            continue;
-        }
-        let ComponentItem::ComponentInstance(instance) = import.ty else {
-            continue;
-        };
-        let mut li = linker.instance(name)?;
-        for (func, item) in instance.exports(engine) {
-            if let ComponentItem::ComponentFunc(_) = item.ty {
-                li.func_new(func, |_, _, _, _| {
-                    wasmtime::bail!("host functions are not available while checking a component")
-                })?;
-            }
-        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use crate::component::ComponentError;
+use crate::engine::{CallError, EngineError};
 use crate::manifest::ManifestError;
 use crate::package::PackageError;
 use crate::store::StoreError;
@@ -158,6 +159,12 @@ pub enum Error {
     /// A component is invalid or does not match the contract.
     #[error(transparent)]
     Component(#[from] ComponentError),
+    /// The engine could not be set up.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A plugin call failed.
+    #[error(transparent)]
+    Call(#[from] CallError),
     /// An argument from the caller is malformed.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -181,6 +188,11 @@ impl Error {
             Error::Package(e) => package_code(e),
             Error::Store(e) => store_code(e),
             Error::Component(e) => component_code(e),
+            Error::Engine(e) => match e {
+                EngineError::Setup(_) => ErrorCode::InvalidArgument,
+                EngineError::Wasmtime(_) => ErrorCode::Internal,
+            },
+            Error::Call(e) => call_code(e),
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 ErrorCode::NotFound
@@ -246,6 +258,21 @@ fn component_code(e: &ComponentError) -> ErrorCode {
         | ComponentError::ForbiddenImport { .. }
         | ComponentError::BadExport { .. }
         | ComponentError::ProvidesMismatch { .. } => ErrorCode::InvalidComponent,
+    }
+}
+
+fn call_code(e: &CallError) -> ErrorCode {
+    match e {
+        CallError::Disabled { .. } => ErrorCode::Disabled,
+        CallError::Unsupported { .. } => ErrorCode::Unsupported,
+        CallError::FuelExhausted { .. } => ErrorCode::FuelExhausted,
+        CallError::Timeout { .. } => ErrorCode::Timeout,
+        CallError::Fault { .. } => ErrorCode::PluginFault,
+        CallError::Plugin { .. } => ErrorCode::PluginError,
+        CallError::NetworkBlocked { .. } => ErrorCode::NetworkBlocked,
+        CallError::Network { .. } => ErrorCode::Network,
+        CallError::Busy(_) => ErrorCode::NotReady,
+        CallError::Load { .. } => ErrorCode::Internal,
     }
 }
 
@@ -440,6 +467,83 @@ mod tests {
                 C::InvalidComponent,
             ),
             (c(ComponentError::Engine("e".into())), C::Internal),
+            (
+                Error::Engine(EngineError::Setup("s".into())),
+                C::InvalidArgument,
+            ),
+            (
+                Error::Engine(EngineError::Wasmtime("w".into())),
+                C::Internal,
+            ),
+            (
+                Error::Call(CallError::Disabled { id: "i".into() }),
+                C::Disabled,
+            ),
+            (
+                Error::Call(CallError::Unsupported {
+                    id: "i".into(),
+                    capability: "c".into(),
+                    operation: "o".into(),
+                }),
+                C::Unsupported,
+            ),
+            (
+                Error::Call(CallError::FuelExhausted {
+                    id: "i".into(),
+                    operation: "o".into(),
+                    fuel: 1,
+                }),
+                C::FuelExhausted,
+            ),
+            (
+                Error::Call(CallError::Timeout {
+                    id: "i".into(),
+                    operation: "o".into(),
+                    timeout_ms: 1,
+                    detail: String::new(),
+                }),
+                C::Timeout,
+            ),
+            (
+                Error::Call(CallError::Fault {
+                    id: "i".into(),
+                    operation: "o".into(),
+                    reason: "r".into(),
+                }),
+                C::PluginFault,
+            ),
+            (
+                Error::Call(CallError::Plugin {
+                    id: "i".into(),
+                    kind: "k".into(),
+                    message: "m".into(),
+                }),
+                C::PluginError,
+            ),
+            (
+                Error::Call(CallError::NetworkBlocked {
+                    id: "i".into(),
+                    blocked: "b".into(),
+                    plugin: "p".into(),
+                }),
+                C::NetworkBlocked,
+            ),
+            (
+                Error::Call(CallError::Network {
+                    id: "i".into(),
+                    failure: "f".into(),
+                    plugin: "p".into(),
+                }),
+                C::Network,
+            ),
+            (Error::Call(CallError::Busy("b".into())), C::NotReady),
+            (
+                Error::Call(CallError::Load {
+                    id: "i".into(),
+                    message: "m".into(),
+                }),
+                C::Internal,
+            ),
             (Error::InvalidArgument("a".into()), C::InvalidArgument),
             (
                 Error::Io {

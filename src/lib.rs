@@ -1,6 +1,8 @@
 //! BEX: run untrusted media-provider plugins (WebAssembly components) inside
 //! a media player, with hard limits on what they may do.
 //!
+//! - [`Engine`]: opens a data directory, installs packages and calls
+//!   plugins synchronously in a fresh sandboxed instance per call;
 //! - [`manifest`]: what a plugin is and may touch (`manifest.yaml`);
 //! - [`package`]: the `.bex` package format;
 //! - [`store`]: the data directory (installed plugins, blobs, kv, secrets);
@@ -20,10 +22,21 @@ mod engine;
 mod error;
 mod ffi;
 mod host;
+pub mod limits {
+    //! Default limits and ceilings of [`EngineConfig`](crate::EngineConfig).
+    pub use crate::engine::{
+        DEFAULT_FUEL, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_RESULT_BYTES,
+        DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB, MAX_TIMEOUT_MS,
+    };
+}
 pub mod manifest;
 pub mod package;
 pub mod store;
 
 pub use digest::{Sha256Digest, hex, sha256};
-pub use engine::{DATA_DIR_ENV, Engine, EngineConfig, default_data_dir, pack, pack_files};
+pub use engine::{
+    CallError, CallOptions, DATA_DIR_ENV, Engine, EngineConfig, EngineError, EngineStats,
+    PluginStats, Request, default_data_dir, pack, pack_files,
+};
 pub use error::{Error, ErrorCode, Result};
+pub use host::log::{LogLevel, LogRecord, LogSource};

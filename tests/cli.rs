@@ -4,79 +4,24 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use bex_engine::ErrorCode;
+use common::cli::Cli;
 use serde_json::Value;
 
-struct Cli {
-    dir: tempfile::TempDir,
+/// Packs the TVmaze plugin with `manifest` (its real one if None).
+fn pack_tvmaze(cli: &Cli, name: &str, manifest: Option<&str>) -> PathBuf {
+    let (real, wasm) = common::tvmaze();
+    let manifest_path = cli.path(&format!("{name}.yaml"));
+    std::fs::write(&manifest_path, manifest.unwrap_or(&real)).unwrap();
+    let wasm_path = cli.path("tvmaze.wasm");
+    std::fs::write(&wasm_path, wasm).unwrap();
+    let out = cli.path(&format!("{name}.bex"));
+    let v = cli.json(&["pack", s(&manifest_path), s(&wasm_path), s(&out)]);
+    assert_eq!(v["id"], "bex.tvmaze");
+    out
 }
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_bex"))
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .env_remove("BEX_DATA_DIR")
-            .output()
-            .unwrap()
-    }
-
-    /// Runs with `--json`, expects success, returns stdout as JSON.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    /// Runs and expects exit status `code`; returns stderr.
-    fn fails(&self, args: &[&str], code: ErrorCode) -> String {
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(code.number()), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains(&format!("error[{code}]")),
-            "{args:?}: {stderr}"
-        );
-        stderr
-    }
-
-    /// Packs the TVmaze plugin with `manifest` (its real one if None).
-    fn pack_tvmaze(&self, name: &str, manifest: Option<&str>) -> PathBuf {
-        let (real, wasm) = common::tvmaze();
-        let manifest_path = self.path(&format!("{name}.yaml"));
-        std::fs::write(&manifest_path, manifest.unwrap_or(&real)).unwrap();
-        let wasm_path = self.path("tvmaze.wasm");
-        std::fs::write(&wasm_path, wasm).unwrap();
-        let out = self.path(&format!("{name}.bex"));
-        let v = self.json(&["pack", s(&manifest_path), s(&wasm_path), s(&out)]);
-        assert_eq!(v["id"], "bex.tvmaze");
-        out
-    }
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -84,7 +29,7 @@ fn s(p: &Path) -> &str {
 #[test]
 fn full_lifecycle_through_the_cli() {
     let cli = Cli::new();
-    let pkg = cli.pack_tvmaze("tvmaze", None);
+    let pkg = pack_tvmaze(&cli, "tvmaze", None);
 
     let v = cli.json(&["inspect", s(&pkg)]);
     assert_eq!(v["manifest"]["id"], "bex.tvmaze");
@@ -126,7 +71,7 @@ fn full_lifecycle_through_the_cli() {
 #[test]
 fn human_output_is_readable() {
     let cli = Cli::new();
-    let pkg = cli.pack_tvmaze("tvmaze", None);
+    let pkg = pack_tvmaze(&cli, "tvmaze", None);
     let out = cli.run(&["install", s(&pkg)]);
     assert!(out.status.success());
     assert_eq!(
@@ -146,7 +91,7 @@ fn secrets_through_the_cli() {
     let cli = Cli::new();
     let manifest = common::plugin_manifest("tvmaze")
         .replace("storage: true", "storage: true\nsecrets: [api-key]");
-    let pkg = cli.pack_tvmaze("keyed", Some(&manifest));
+    let pkg = pack_tvmaze(&cli, "keyed", Some(&manifest));
     cli.json(&["install", s(&pkg)]);
     cli.json(&["set-key", "bex.tvmaze", "api-key", "s3cret"]);
     assert_eq!(
@@ -179,7 +124,7 @@ fn secrets_through_the_cli() {
 #[test]
 fn exit_codes_match_error_codes() {
     let cli = Cli::new();
-    let pkg = cli.pack_tvmaze("tvmaze", None);
+    let pkg = pack_tvmaze(&cli, "tvmaze", None);
 
     // Usage errors.
     let out = cli.run(&["frobnicate"]);
@@ -232,7 +177,7 @@ fn exit_codes_match_error_codes() {
 
     // Versions: upgrade, refused downgrade, forced downgrade.
     let v2 = common::plugin_manifest("tvmaze").replace("version: 1.0.0", "version: 2.0.0");
-    let pkg2 = cli.pack_tvmaze("v2", Some(&v2));
+    let pkg2 = pack_tvmaze(&cli, "v2", Some(&v2));
     cli.json(&["install", s(&pkg)]);
     assert_eq!(cli.json(&["install", s(&pkg2)])[0]["action"], "upgraded");
     let e = cli.fails(&["install", s(&pkg)], ErrorCode::Downgrade);

@@ -1,18 +1,75 @@
 //! Engine configuration: a plain struct, built with setters whose docs say
 //! the default.
 
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
+use crate::contract::Operation;
+use crate::host::log::{LogRecord, LogSink};
+use crate::manifest::OperationLimits;
 use crate::package::PackageLimits;
 
 /// Environment variable naming the default data directory.
 pub const DATA_DIR_ENV: &str = "BEX_DATA_DIR";
 
+/// Default fuel per call: about a second of WebAssembly.
+pub const DEFAULT_FUEL: u64 = 2_000_000_000;
+/// Default wall-clock deadline per call.
+pub const DEFAULT_TIMEOUT_MS: u64 = 15_000;
+/// Default linear-memory limit per call, MiB.
+pub const DEFAULT_MEMORY_MB: u32 = 64;
+/// Default ceiling on fuel a manifest may ask for.
+pub const MAX_FUEL: u64 = 20_000_000_000;
+/// Default ceiling on the deadline a manifest may ask for.
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
+/// Default ceiling on memory a manifest may ask for, MiB.
+pub const MAX_MEMORY_MB: u32 = 256;
+/// Default cap on the size of a call's result.
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 16 * 1024 * 1024;
+/// Default cap on an HTTP response body (decoded).
+pub const DEFAULT_MAX_HTTP_BODY_BYTES: u64 = 8 * 1024 * 1024;
+/// Default number of plugin instances alive at once.
+pub const DEFAULT_MAX_INSTANCES: u32 = 8;
+
 /// How to open an [`Engine`](crate::Engine).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EngineConfig {
     pub(crate) data_dir: PathBuf,
     pub(crate) package_limits: PackageLimits,
+    pub(crate) defaults: OperationLimits,
+    pub(crate) per_operation: BTreeMap<Operation, OperationLimits>,
+    pub(crate) ceilings: OperationLimits,
+    pub(crate) max_result_bytes: usize,
+    pub(crate) max_instances: u32,
+    pub(crate) epoch_tick: Duration,
+    pub(crate) http: HttpConfig,
+    pub(crate) log_sink: LogSink,
+}
+
+/// Outbound HTTP settings (part of [`EngineConfig`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HttpConfig {
+    pub allow_private_networks: bool,
+    pub resolve: BTreeMap<String, Vec<IpAddr>>,
+    pub record_dir: Option<PathBuf>,
+    pub replay_dir: Option<PathBuf>,
+    pub max_body_bytes: Option<u64>,
+    pub user_agent: Option<String>,
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("data_dir", &self.data_dir)
+            .field("defaults", &self.defaults)
+            .field("ceilings", &self.ceilings)
+            .field("max_instances", &self.max_instances)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EngineConfig {
@@ -22,6 +79,22 @@ impl EngineConfig {
         EngineConfig {
             data_dir: data_dir.into(),
             package_limits: PackageLimits::default(),
+            defaults: OperationLimits {
+                fuel: Some(DEFAULT_FUEL),
+                timeout_ms: Some(DEFAULT_TIMEOUT_MS),
+                memory_mb: Some(DEFAULT_MEMORY_MB),
+            },
+            per_operation: BTreeMap::new(),
+            ceilings: OperationLimits {
+                fuel: Some(MAX_FUEL),
+                timeout_ms: Some(MAX_TIMEOUT_MS),
+                memory_mb: Some(MAX_MEMORY_MB),
+            },
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            max_instances: DEFAULT_MAX_INSTANCES,
+            epoch_tick: Duration::from_millis(10),
+            http: HttpConfig::default(),
+            log_sink: LogSink::discard(),
         }
     }
 
@@ -35,6 +108,109 @@ impl EngineConfig {
     /// windows).
     pub fn package_limits(mut self, limits: PackageLimits) -> Self {
         self.package_limits = limits;
+        self
+    }
+
+    /// Limits for every operation that neither [`Self::operation_limits`]
+    /// nor the plugin's manifest sets. Unset fields keep their default.
+    /// Defaults to [`DEFAULT_FUEL`] fuel, [`DEFAULT_TIMEOUT_MS`] and
+    /// [`DEFAULT_MEMORY_MB`].
+    pub fn default_limits(mut self, limits: OperationLimits) -> Self {
+        self.defaults = limits.or(self.defaults);
+        self
+    }
+
+    /// Limits for one operation, over [`Self::default_limits`]; a manifest
+    /// may still override them within the ceilings.
+    /// Defaults to none (the default limits apply).
+    pub fn operation_limits(mut self, op: Operation, limits: OperationLimits) -> Self {
+        self.per_operation.insert(op, limits);
+        self
+    }
+
+    /// The most a manifest may ask for; larger requests are lowered to this.
+    /// Unset fields keep their default.
+    /// Defaults to [`MAX_FUEL`], [`MAX_TIMEOUT_MS`] and [`MAX_MEMORY_MB`].
+    pub fn ceilings(mut self, limits: OperationLimits) -> Self {
+        self.ceilings = limits.or(self.ceilings);
+        self
+    }
+
+    /// Largest result a call may return, as the host measures it while
+    /// lifting and as JSON; larger results fail with `PLUGIN_FAULT`.
+    /// Defaults to [`DEFAULT_MAX_RESULT_BYTES`] (16 MiB).
+    pub fn max_result_bytes(mut self, bytes: usize) -> Self {
+        self.max_result_bytes = bytes.max(1024);
+        self
+    }
+
+    /// Plugin instances that may exist at once (the pooling allocator's
+    /// size); each reserves the memory ceiling of address space.
+    /// Defaults to [`DEFAULT_MAX_INSTANCES`].
+    pub fn max_instances(mut self, n: u32) -> Self {
+        self.max_instances = n.max(1);
+        self
+    }
+
+    /// Granularity of deadlines: how often the epoch ticker runs.
+    /// Defaults to 10 ms.
+    pub fn epoch_tick(mut self, tick: Duration) -> Self {
+        self.epoch_tick = tick.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Lets plugins reach loopback, private, link-local and other
+    /// non-public addresses. Only for tests and trusted local setups.
+    /// Defaults to false.
+    pub fn allow_private_networks(mut self, allow: bool) -> Self {
+        self.http.allow_private_networks = allow;
+        self
+    }
+
+    /// Resolves `host` to `addrs` instead of asking DNS (like curl's
+    /// `--resolve`); the addresses are still checked.
+    /// Defaults to none.
+    pub fn resolve(mut self, host: &str, addrs: &[IpAddr]) -> Self {
+        self.http
+            .resolve
+            .insert(host.to_ascii_lowercase(), addrs.to_vec());
+        self
+    }
+
+    /// Saves every HTTP exchange to `dir` (see docs/recording.md).
+    /// Defaults to none.
+    pub fn record_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.http.record_dir = Some(dir.into());
+        self
+    }
+
+    /// Serves HTTP only from recordings in `dir` and never touches the
+    /// network; a request with no recording fails with `NETWORK`.
+    /// Defaults to none.
+    pub fn replay_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.http.replay_dir = Some(dir.into());
+        self
+    }
+
+    /// Cap on an HTTP response body when the plugin sets none.
+    /// Defaults to [`DEFAULT_MAX_HTTP_BODY_BYTES`] (8 MiB).
+    pub fn max_http_body_bytes(mut self, bytes: u64) -> Self {
+        self.http.max_body_bytes = Some(bytes);
+        self
+    }
+
+    /// User-Agent sent when a plugin sets none.
+    /// Defaults to `bex/<version>`.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.http.user_agent = Some(agent.into());
+        self
+    }
+
+    /// Where plugin log lines, captured stdout/stderr and engine
+    /// diagnostics go. Called from the thread running the call.
+    /// Defaults to discarding them.
+    pub fn log_sink(mut self, sink: impl Fn(&LogRecord) + Send + Sync + 'static) -> Self {
+        self.log_sink = LogSink::new(Arc::new(sink));
         self
     }
 }

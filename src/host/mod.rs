@@ -1,23 +1,174 @@
-//! What the host gives a plugin: one file per interface of
+//! What the host gives a plugin during one call: one file per interface of
 //! `wit/plugin.wit`, plus WASI with nothing granted.
+//!
+//! A [`HostState`] lives exactly as long as one call's `Store`; everything it
+//! buffers (key-value writes, log lines, stdout) is committed or emitted by
+//! the engine when the call ends, and dropped with it on a trap.
+
+pub(crate) mod http;
+pub(crate) mod kv;
+pub(crate) mod log;
+pub(crate) mod wasi_io;
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-/// Per-call state of one plugin instance.
+use crate::bindings::bex::plugin::{clock, js, rng, secrets, types};
+use crate::store::Store;
+use log::{CallLog, LogLevel, LogSink};
+
+/// Most bytes one `rng.bytes` call returns.
+pub const MAX_RNG_BYTES: u32 = 64 * 1024;
+/// Most bytes of stdout, and of stderr, kept per call.
+pub const MAX_STDIO_BYTES: usize = 256 * 1024;
+
+/// A host call found the call's deadline passed (the host was blocked, so
+/// epoch interruption could not fire). Classified as `TIMEOUT`.
+#[derive(Debug)]
+pub(crate) struct DeadlineExceeded;
+
+impl std::fmt::Display for DeadlineExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the call's deadline passed while the plugin waited on the host")
+    }
+}
+
+impl std::error::Error for DeadlineExceeded {}
+
+/// Per-plugin facts the host interfaces need, shared by all its calls.
+#[derive(Clone)]
+pub(crate) struct PluginEnv {
+    pub id: String,
+    pub store: Option<Store>,
+    pub storage_quota: Option<u64>,
+    pub secrets: Arc<[String]>,
+    pub net: Option<Arc<http::PluginNet>>,
+    pub sink: LogSink,
+}
+
+impl PluginEnv {
+    /// An environment granting nothing (used to check components).
+    pub fn sealed() -> PluginEnv {
+        PluginEnv {
+            id: "(check)".into(),
+            store: None,
+            storage_quota: None,
+            secrets: Arc::from(Vec::new()),
+            net: None,
+            sink: LogSink::discard(),
+        }
+    }
+}
+
+/// Linear memory cap of one call; remembers a refused growth so the trap
+/// that follows can be reported as "memory limit".
+pub(crate) struct MemoryLimiter {
+    max_bytes: usize,
+    pub denied: Option<usize>,
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.denied = Some(desired);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// The state of one call.
 pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
+    pub env: PluginEnv,
+    pub deadline: Instant,
+    pub limiter: MemoryLimiter,
+    pub log: CallLog,
+    pub stdout: MemoryOutputPipe,
+    pub stderr: MemoryOutputPipe,
+    pub kv: kv::KvSession,
+    pub http: http::CallNet,
 }
 
 impl HostState {
-    /// State granting nothing: closed stdin, discarded stdout/stderr, no
-    /// environment, no arguments, no directories.
-    pub(crate) fn sealed() -> HostState {
+    /// State for one call of `env`'s plugin.
+    pub fn new(
+        env: PluginEnv,
+        request_id: &str,
+        deadline: Instant,
+        memory_bytes: usize,
+    ) -> HostState {
+        let stdout = MemoryOutputPipe::new(MAX_STDIO_BYTES);
+        let stderr = MemoryOutputPipe::new(MAX_STDIO_BYTES);
+        // Closed stdin, no environment, no arguments, no directories, no
+        // sockets: the builder's defaults grant nothing.
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .build();
         HostState {
-            wasi: WasiCtx::builder().build(),
+            wasi,
             table: ResourceTable::new(),
+            log: CallLog::new(env.sink.clone(), &env.id, request_id),
+            kv: kv::KvSession::default(),
+            http: http::CallNet::default(),
+            env,
+            deadline,
+            limiter: MemoryLimiter {
+                max_bytes: memory_bytes,
+                denied: None,
+            },
+            stdout,
+            stderr,
         }
+    }
+
+    /// State granting nothing, for checking components.
+    pub fn sealed() -> HostState {
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        HostState::new(PluginEnv::sealed(), "check", deadline, 256 << 20)
+    }
+
+    /// The call's resource table.
+    pub(crate) fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
+
+    /// The WASI parts the tokio-free io views need.
+    pub(crate) fn io_view(&mut self) -> wasi_io::SyncIoView<'_> {
+        wasi_io::SyncIoView {
+            table: &mut self.table,
+            deadline: self.deadline,
+        }
+    }
+
+    /// Emits captured stdout/stderr to the log; returns stderr's text for
+    /// fault messages (panics print there).
+    pub fn drain_stdio(&mut self) -> String {
+        let out = self.stdout.contents();
+        let err = self.stderr.contents();
+        self.log.output(log::LogSource::Stdout, &out);
+        self.log.output(log::LogSource::Stderr, &err);
+        String::from_utf8_lossy(&err).into_owned()
     }
 }
 
@@ -27,5 +178,86 @@ impl WasiView for HostState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl clock::Host for HostState {
+    fn now_ms(&mut self) -> wasmtime::Result<u64> {
+        Ok(SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0))
+    }
+
+    fn monotonic(&mut self) -> wasmtime::Result<u64> {
+        static START: OnceLock<Instant> = OnceLock::new();
+        Ok(START.get_or_init(Instant::now).elapsed().as_nanos() as u64)
+    }
+}
+
+impl rng::Host for HostState {
+    fn bytes(&mut self, len: u32) -> wasmtime::Result<Vec<u8>> {
+        let mut buf = vec![0u8; len.min(MAX_RNG_BYTES) as usize];
+        getrandom::fill(&mut buf).map_err(|e| wasmtime::format_err!("OS random source: {e}"))?;
+        Ok(buf)
+    }
+}
+
+impl secrets::Host for HostState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        if !self.env.secrets.contains(&key) {
+            self.log.engine(
+                LogLevel::Warn,
+                format!("secret \"{key}\" refused: the manifest does not declare it"),
+            );
+            return Ok(None);
+        }
+        let Some(store) = &self.env.store else {
+            return Ok(None);
+        };
+        match store.secret(&self.env.id, &key) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.log
+                    .engine(LogLevel::Error, format!("reading secret \"{key}\": {e}"));
+                Ok(None)
+            }
+        }
+    }
+}
+
+const NO_JS: &str = "JavaScript is not available in this build of BEX";
+
+impl js::Host for HostState {
+    fn eval_js(
+        &mut self,
+        _source: String,
+        _input: Option<String>,
+    ) -> wasmtime::Result<Result<String, js::JsError>> {
+        Ok(Err(js::JsError::Unsupported(NO_JS.into())))
+    }
+
+    fn eval_js_opts(
+        &mut self,
+        _source: String,
+        _input: Option<String>,
+        _opts: js::EvalOptions,
+    ) -> wasmtime::Result<Result<String, js::JsError>> {
+        Ok(Err(js::JsError::Unsupported(NO_JS.into())))
+    }
+
+    fn call_js_fn(
+        &mut self,
+        _name: String,
+        _fn_source: String,
+        _args_json: String,
+    ) -> wasmtime::Result<Result<String, js::JsError>> {
+        Ok(Err(js::JsError::Unsupported(NO_JS.into())))
+    }
+
+    fn clear_js_fn(&mut self, _name: String) -> wasmtime::Result<bool> {
+        Ok(false)
     }
 }

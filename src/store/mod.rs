@@ -15,6 +15,7 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
 
+pub(crate) use kv::entry_cost as kv_entry_cost;
 pub use kv::{KvWrite, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES};
 pub use plugins::{InstallAction, InstallReport, InstalledPlugin, UninstallReport};
 pub use secrets::MAX_SECRET_BYTES;
@@ -273,6 +274,17 @@ impl Store {
         let txn = self.db().begin_read()?;
         let table = txn.open_table(tables::COMPILED)?;
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The keys of every cached compiled artifact.
+    pub fn compiled_keys(&self) -> Result<Vec<String>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let table = txn.open_table(tables::COMPILED)?;
+        let mut keys = Vec::new();
+        for entry in table.iter()? {
+            keys.push(entry?.0.value().to_string());
+        }
+        Ok(keys)
     }
 
     /// Stores a compiled artifact, replacing any under the same key.

@@ -16,6 +16,21 @@ pub struct Args {
     /// print stable JSON instead of text
     #[argh(switch)]
     pub json: bool,
+    /// print plugin log lines, plugin stdout/stderr and engine diagnostics to stderr
+    #[argh(switch, short = 'v')]
+    pub verbose: bool,
+    /// save every HTTP exchange of plugin calls to DIR
+    #[argh(option)]
+    pub record: Option<PathBuf>,
+    /// serve plugin HTTP only from recordings in DIR (never the network)
+    #[argh(option)]
+    pub replay: Option<PathBuf>,
+    /// the user's language for plugin calls (BCP 47, e.g. en-US)
+    #[argh(option)]
+    pub locale: Option<String>,
+    /// the user's region for plugin calls (ISO 3166-1, e.g. US)
+    #[argh(option)]
+    pub region: Option<String>,
     #[argh(subcommand)]
     pub command: Command,
 }
@@ -38,6 +53,16 @@ pub enum Command {
     DeleteKey(DeleteKey),
     ListKeys(ListKeys),
     Stats(Stats),
+    Home(Home),
+    Category(Category),
+    Search(Search),
+    Info(Info),
+    Servers(Servers),
+    Stream(Stream),
+    Subtitles(Subtitles),
+    Subtitle(Subtitle),
+    Articles(Articles),
+    SearchArticles(SearchArticles),
 }
 
 /// Check a manifest and a component against the contract and write a .bex package.
@@ -190,3 +215,147 @@ pub struct ListKeys {
 #[derive(FromArgs)]
 #[argh(subcommand, name = "stats")]
 pub struct Stats {}
+
+/// Call a plugin's get-home.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "home")]
+pub struct Home {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// page cursor from a previous next_page
+    #[argh(option)]
+    pub page: Option<String>,
+}
+
+/// Call a plugin's get-category.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "category")]
+pub struct Category {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// category id
+    #[argh(positional)]
+    pub category: String,
+    /// page cursor from a previous next_page
+    #[argh(option)]
+    pub page: Option<String>,
+}
+
+/// Call a plugin's search.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "search")]
+pub struct Search {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// the query
+    #[argh(positional)]
+    pub query: String,
+    /// page cursor from a previous next_page
+    #[argh(option)]
+    pub page: Option<String>,
+    /// filter: media kind (movie, series, anime, ...)
+    #[argh(option)]
+    pub kind: Option<String>,
+    /// filter: release year
+    #[argh(option)]
+    pub year: Option<u32>,
+    /// filter: genre
+    #[argh(option)]
+    pub genre: Option<String>,
+    /// ordering: relevance, popularity, rating, newest, oldest, title
+    #[argh(option)]
+    pub sort: Option<String>,
+}
+
+/// Call a plugin's get-info.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "info")]
+pub struct Info {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// media id (from a card)
+    #[argh(positional)]
+    pub media_id: String,
+}
+
+/// Call a plugin's get-servers.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "servers")]
+pub struct Servers {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// episode or movie id
+    #[argh(positional)]
+    pub episode_id: String,
+}
+
+/// Call a plugin's resolve-stream with a server (JSON, as servers printed it).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "stream")]
+pub struct Stream {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// the server object, JSON
+    #[argh(positional)]
+    pub server_json: String,
+}
+
+/// Call a plugin's search-subtitles.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "subtitles")]
+pub struct Subtitles {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// a title, or a subtitle_query object as JSON
+    #[argh(positional)]
+    pub query: String,
+    /// wanted language (repeatable)
+    #[argh(option)]
+    pub lang: Vec<String>,
+}
+
+/// Call a plugin's download-subtitle.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "subtitle")]
+pub struct Subtitle {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// subtitle id (from subtitles)
+    #[argh(positional)]
+    pub sub_id: String,
+}
+
+/// Call a plugin's get-articles.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "articles")]
+pub struct Articles {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// page cursor from a previous next_page
+    #[argh(option)]
+    pub page: Option<String>,
+}
+
+/// Call a plugin's search-articles.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "search-articles")]
+pub struct SearchArticles {
+    /// plugin id
+    #[argh(positional)]
+    pub id: String,
+    /// the query
+    #[argh(positional)]
+    pub query: String,
+    /// page cursor from a previous next_page
+    #[argh(option)]
+    pub page: Option<String>,
+}

@@ -12,6 +12,10 @@ use crate::args::{Args, Command};
 use crate::output::Report;
 
 pub fn run(args: &Args) -> Result<Report> {
+    if let Some(call) = crate::calls::request(&args.command) {
+        let (id, request) = call?;
+        return crate::calls::run(&engine(args)?, args, &id, &request);
+    }
     match &args.command {
         Command::Pack(c) => pack(&c.manifest, &c.component, &c.out),
         Command::Inspect(c) => inspect(&c.package),
@@ -56,7 +60,8 @@ pub fn run(args: &Args) -> Result<Report> {
             Ok(Report::new(json!({"id": c.id, "keys": keys}), text))
         }
         Command::Stats(_) => {
-            let s = engine(args)?.stats()?;
+            let all = engine(args)?.stats()?;
+            let s = &all.store;
             let text = format!(
                 "store:       {}\nfile:        {} bytes\nplugins:     {} ({} enabled)\ncomponents:  {} ({} bytes)\ncompiled:    {} ({} bytes)\nkv entries:  {}\nsecrets:     {}",
                 s.path,
@@ -70,8 +75,10 @@ pub fn run(args: &Args) -> Result<Report> {
                 s.kv_entries,
                 s.secrets
             );
-            Ok(Report::new(to_json(&s), text))
+            Ok(Report::new(to_json(&all), text))
         }
+        // Call commands were dispatched above.
+        _ => Err(Error::InvalidArgument("unknown command".into())),
     }
 }
 
@@ -89,7 +96,17 @@ fn engine(args: &Args) -> Result<Engine> {
             ))
         })?,
     };
-    Engine::open(EngineConfig::new(dir))
+    let mut config = EngineConfig::new(dir);
+    if let Some(d) = &args.record {
+        config = config.record_dir(d);
+    }
+    if let Some(d) = &args.replay {
+        config = config.replay_dir(d);
+    }
+    if args.verbose {
+        config = config.log_sink(|r| eprintln!("{r}"));
+    }
+    Engine::open(config)
 }
 
 fn pack(manifest: &Path, component: &Path, out: &Path) -> Result<Report> {
@@ -186,8 +203,8 @@ fn install(engine: &Engine, packages: &[PathBuf], force: bool) -> Result<Report>
     }
     let mut reports = Vec::new();
     let mut text = String::new();
-    for path in packages {
-        let r = engine.install_file(path, force)?;
+    for result in engine.install_files(packages, force) {
+        let r = result?;
         let _ = match &r.previous {
             Some(prev) => writeln!(text, "{} {}: {} (was {prev})", r.id, r.version, r.action),
             None => writeln!(text, "{} {}: {}", r.id, r.version, r.action),

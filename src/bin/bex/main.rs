@@ -2,6 +2,7 @@
 //! library's public API.
 
 mod args;
+mod calls;
 mod commands;
 mod output;
 

@@ -8,6 +8,8 @@ use bex_engine::Error;
 pub struct Report {
     pub json: serde_json::Value,
     pub text: String,
+    /// Print `--json` output on one line (call results can be large).
+    pub compact: bool,
 }
 
 impl Report {
@@ -15,7 +17,13 @@ impl Report {
         Report {
             json,
             text: text.into(),
+            compact: false,
         }
+    }
+
+    pub fn compact(mut self) -> Report {
+        self.compact = true;
+        self
     }
 }
 
@@ -30,7 +38,9 @@ impl Output {
 
     pub fn success(&self, report: &Report) {
         let mut stdout = std::io::stdout().lock();
-        let _ = if self.json {
+        let _ = if self.json && report.compact {
+            writeln!(stdout, "{}", report.json)
+        } else if self.json {
             writeln!(
                 stdout,
                 "{}",

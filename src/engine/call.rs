@@ -1,0 +1,384 @@
+//! One call: a fresh `Store` and instance, limits armed, arguments from
+//! JSON, the export called, the outcome classified, buffered effects
+//! committed (key-value writes) or dropped (on a trap).
+
+use std::time::{Duration, Instant};
+
+use wasmtime::component::Val;
+use wasmtime::{Store, Trap};
+
+use super::registry::{Export, Loaded};
+use super::values;
+use crate::contract::Operation;
+use crate::host::log::LogLevel;
+use crate::host::{DeadlineExceeded, HostState};
+
+/// Why a call failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The plugin is installed but disabled.
+    #[error("plugin {id} is disabled (enable it with `bex enable {id}`)")]
+    Disabled {
+        /// Plugin id.
+        id: String,
+    },
+    /// The plugin does not provide the capability; it was not entered.
+    #[error("plugin {id} does not provide {capability} ({operation} is unsupported)")]
+    Unsupported {
+        /// Plugin id.
+        id: String,
+        /// The missing capability.
+        capability: String,
+        /// The operation asked for.
+        operation: String,
+    },
+    /// The call used up its fuel.
+    #[error("{id} {operation}: fuel exhausted after {fuel} units")]
+    FuelExhausted {
+        /// Plugin id.
+        id: String,
+        /// Operation.
+        operation: String,
+        /// The budget.
+        fuel: u64,
+    },
+    /// The call ran past its deadline.
+    #[error("{id} {operation}: timed out after {timeout_ms} ms{detail}")]
+    Timeout {
+        /// Plugin id.
+        id: String,
+        /// Operation.
+        operation: String,
+        /// The deadline.
+        timeout_ms: u64,
+        /// Where, if known.
+        detail: String,
+    },
+    /// The plugin trapped or misbehaved.
+    #[error("{id} {operation}: plugin fault: {reason}")]
+    Fault {
+        /// Plugin id.
+        id: String,
+        /// Operation.
+        operation: String,
+        /// What happened: a panic message, "memory limit", ...
+        reason: String,
+    },
+    /// The plugin returned an error of its own.
+    #[error("{kind}: {message}")]
+    Plugin {
+        /// Plugin id.
+        id: String,
+        /// The `plugin-error` case (`not_found`, `network`...).
+        kind: String,
+        /// Its message.
+        message: String,
+    },
+    /// The plugin failed after the sandbox refused one of its requests.
+    #[error("{blocked} (the plugin then failed: {plugin})")]
+    NetworkBlocked {
+        /// Plugin id.
+        id: String,
+        /// The refused request.
+        blocked: String,
+        /// What the plugin reported.
+        plugin: String,
+    },
+    /// The plugin failed after a network failure.
+    #[error("{failure} (the plugin then failed: {plugin})")]
+    Network {
+        /// Plugin id.
+        id: String,
+        /// The failure.
+        failure: String,
+        /// What the plugin reported.
+        plugin: String,
+    },
+    /// Every instance slot is in use.
+    #[error("too many plugin calls at once; retry when one finishes ({0})")]
+    Busy(String),
+    /// The plugin could not be compiled or linked.
+    #[error("plugin {id} could not be loaded: {message}")]
+    Load {
+        /// Plugin id.
+        id: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// What a call needs besides the loaded plugin.
+pub(crate) struct CallSpec<'a> {
+    pub wasm: &'a wasmtime::Engine,
+    pub tick: Duration,
+    pub max_result_bytes: usize,
+    pub request_id: &'a str,
+    pub op: Operation,
+    pub params: Vec<Val>,
+}
+
+/// The outcome, and what it cost.
+pub(crate) struct CallOutcome {
+    pub result: Result<String, CallError>,
+    pub fuel_used: u64,
+}
+
+/// Runs one call of `export` in a fresh store.
+pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallOutcome {
+    let limits = export.limits;
+    let deadline = Instant::now() + limits.timeout;
+    let state = HostState::new(
+        loaded.env.clone(),
+        spec.request_id,
+        deadline,
+        limits.memory_bytes,
+    );
+    let mut store = Store::new(spec.wasm, state);
+    store.limiter(|s| &mut s.limiter);
+    store.set_hostcall_fuel(spec.max_result_bytes);
+    let ticks = limits
+        .timeout
+        .as_nanos()
+        .div_ceil(spec.tick.as_nanos().max(1)) as u64;
+    store.set_epoch_deadline(ticks.max(1));
+    if let Err(e) = store.set_fuel(limits.fuel) {
+        return CallOutcome {
+            result: Err(fault(loaded, spec.op, format!("arming fuel: {e:#}"))),
+            fuel_used: 0,
+        };
+    }
+    let outcome = (|| {
+        let instance = loaded.pre.instantiate(&mut store)?;
+        let func = instance
+            .get_func(&mut store, export.func)
+            .ok_or_else(|| wasmtime::format_err!("the export vanished"))?;
+        let mut results = [Val::Bool(false)];
+        func.call(&mut store, &spec.params, &mut results)?;
+        let [result] = results;
+        Ok::<Val, wasmtime::Error>(result)
+    })();
+    let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
+    let stderr = store.data_mut().drain_stdio();
+    let result = match outcome {
+        Err(e) => Err(classify(
+            loaded,
+            spec.op,
+            &e,
+            store.data(),
+            &stderr,
+            limits.fuel,
+            limits.timeout,
+        )),
+        Ok(value) => {
+            commit_kv(loaded, store.data_mut());
+            match finish(loaded, spec.op, value, store.data(), spec.max_result_bytes) {
+                // The plugin gave up because its host calls used up the
+                // deadline: that is the call's timeout.
+                Err(e) if Instant::now() >= deadline => Err(CallError::Timeout {
+                    id: loaded.plugin.id.clone(),
+                    operation: spec.op.name().to_string(),
+                    timeout_ms: limits.timeout.as_millis() as u64,
+                    detail: format!(" in host calls (the plugin then failed: {e})"),
+                }),
+                other => other,
+            }
+        }
+    };
+    if let Err(e) = &result {
+        store.data().log.engine(LogLevel::Warn, e.to_string());
+    }
+    store.data_mut().log.finish();
+    CallOutcome { result, fuel_used }
+}
+
+fn commit_kv(loaded: &Loaded, state: &mut HostState) {
+    let writes = state.kv.take_writes();
+    if writes.is_empty() {
+        return;
+    }
+    let (Some(store), Some(quota)) = (&loaded.env.store, loaded.env.storage_quota) else {
+        return;
+    };
+    if let Err(e) = store.kv_commit(&loaded.plugin.id, &writes, quota) {
+        state.log.engine(
+            LogLevel::Error,
+            format!(
+                "the call's {} key-value writes were not saved: {e}",
+                writes.len()
+            ),
+        );
+    }
+}
+
+fn fault(loaded: &Loaded, op: Operation, reason: String) -> CallError {
+    CallError::Fault {
+        id: loaded.plugin.id.clone(),
+        operation: op.name().to_string(),
+        reason,
+    }
+}
+
+/// The panic message a Rust guest printed to stderr, if any.
+fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.find("panicked at ")?;
+    let rest = &stderr[start..];
+    let end = rest.find("\nnote:").unwrap_or(rest.len());
+    let text: Vec<&str> = rest[..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    Some(text.join(" "))
+}
+
+fn classify(
+    loaded: &Loaded,
+    op: Operation,
+    e: &wasmtime::Error,
+    state: &HostState,
+    stderr: &str,
+    fuel: u64,
+    timeout: Duration,
+) -> CallError {
+    let id = loaded.plugin.id.clone();
+    let operation = op.name().to_string();
+    let timed_out = |detail: &str| CallError::Timeout {
+        id: id.clone(),
+        operation: operation.clone(),
+        timeout_ms: timeout.as_millis() as u64,
+        detail: detail.to_string(),
+    };
+    if e.downcast_ref::<DeadlineExceeded>().is_some() {
+        return timed_out(" while waiting on the host");
+    }
+    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return fault(loaded, op, format!("the plugin called exit({})", exit.0));
+    }
+    if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
+        return CallError::Busy(format!("{e:#}"));
+    }
+    let memory = state.limiter.denied.map(|want| {
+        format!(
+            "memory limit: the plugin asked for {} MiB of linear memory, the limit is {} MiB",
+            want >> 20,
+            loaded.exports[&op].limits.memory_bytes >> 20
+        )
+    });
+    if let Some(trap) = e.downcast_ref::<Trap>() {
+        return match trap {
+            Trap::OutOfFuel => CallError::FuelExhausted {
+                id,
+                operation,
+                fuel,
+            },
+            Trap::Interrupt => timed_out(""),
+            Trap::StackOverflow => fault(loaded, op, "stack overflow".into()),
+            Trap::MemoryOutOfBounds if memory.is_none() => fault(
+                loaded,
+                op,
+                "out-of-bounds memory access (often a stack overflow in linear memory)".into(),
+            ),
+            _ if memory.is_some() => fault(loaded, op, memory.unwrap_or_default()),
+            Trap::UnreachableCodeReached => fault(
+                loaded,
+                op,
+                panic_message(stderr).unwrap_or_else(|| "unreachable instruction (abort)".into()),
+            ),
+            other => fault(loaded, op, format!("{other}")),
+        };
+    }
+    if let Some(m) = memory {
+        return fault(loaded, op, m);
+    }
+    let text = format!("{e:#}");
+    if text.contains("fuel allocated for hostcalls") {
+        return fault(
+            loaded,
+            op,
+            "result too large: the plugin tried to pass more data to the host than the engine allows".into(),
+        );
+    }
+    fault(loaded, op, text)
+}
+
+fn finish(
+    loaded: &Loaded,
+    op: Operation,
+    value: Val,
+    state: &HostState,
+    max: usize,
+) -> Result<String, CallError> {
+    let id = loaded.plugin.id.clone();
+    match value {
+        Val::Result(Ok(Some(ok))) => {
+            let json = serde_json::to_string(&values::to_json(&ok)).expect("JSON values serialize");
+            if json.len() > max {
+                return Err(fault(
+                    loaded,
+                    op,
+                    format!(
+                        "result too large: {} bytes of JSON, the limit is {max}",
+                        json.len()
+                    ),
+                ));
+            }
+            Ok(json)
+        }
+        Val::Result(Err(Some(err))) => {
+            let (kind, message) = match values::to_json(&err) {
+                serde_json::Value::Object(o) => (
+                    o.get("kind")
+                        .and_then(|k| k.as_str())
+                        .unwrap_or("internal")
+                        .to_string(),
+                    o.get("value")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                other => ("internal".into(), other.to_string()),
+            };
+            let plugin = format!("{kind}: {message}");
+            if let Some(blocked) = &state.http.blocked {
+                return Err(CallError::NetworkBlocked {
+                    id,
+                    blocked: blocked.clone(),
+                    plugin,
+                });
+            }
+            if let (Some(failure), "network" | "rate_limited") =
+                (&state.http.failure, kind.as_str())
+            {
+                return Err(CallError::Network {
+                    id,
+                    failure: failure.clone(),
+                    plugin,
+                });
+            }
+            Err(CallError::Plugin { id, kind, message })
+        }
+        other => Err(fault(
+            loaded,
+            op,
+            format!("unexpected result shape {other:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_are_extracted_from_stderr() {
+        let stderr = "\nthread '<unnamed>' (1) panicked at src/lib.rs:17:24:\nhostile panic\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(stderr).as_deref(),
+            Some("panicked at src/lib.rs:17:24: hostile panic")
+        );
+        assert_eq!(panic_message("nothing here"), None);
+    }
+}

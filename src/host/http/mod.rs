@@ -1,0 +1,277 @@
+//! `bex:plugin/http`: outbound HTTP under the plugin's manifest.
+//!
+//! Every request is checked (scheme, no userinfo, host in `network.hosts`),
+//! rate limited and concurrency limited per plugin, optionally served from
+//! the plugin's own cache, and sent one hop at a time: redirects are
+//! followed here, each hop checked again. Resolved addresses are vetted by
+//! the transport. Time spent here counts against the call's deadline.
+
+mod addr;
+mod cache;
+mod limits;
+mod recording;
+mod transport;
+mod url;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ureq::http::Method;
+
+use super::HostState;
+use crate::bindings::bex::plugin::http as wit;
+use crate::manifest::Network;
+use cache::{Cached, ResponseCache};
+use limits::{Permits, TokenBucket};
+use transport::{Hop, HopError, Transport};
+use url::Url;
+
+/// Most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 10;
+/// Timeout of a request that sets none (still bounded by the deadline).
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The engine's HTTP side: one transport (network, recorder or replay) and
+/// the defaults, shared by every plugin.
+pub(crate) struct HttpClient {
+    transport: Box<dyn Transport>,
+    max_body_bytes: u64,
+}
+
+impl HttpClient {
+    /// Builds the transport the engine config asks for.
+    pub fn new(config: &crate::engine::HttpConfig) -> Result<HttpClient, String> {
+        let user_agent = config
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| format!("bex/{}", env!("CARGO_PKG_VERSION")));
+        let transport: Box<dyn Transport> = match (&config.replay_dir, &config.record_dir) {
+            (Some(dir), _) => Box::new(recording::Replay::load(dir)?),
+            (None, record) => {
+                let live = transport::Live::new(
+                    config.allow_private_networks,
+                    config.resolve.clone(),
+                    user_agent,
+                );
+                match record {
+                    Some(dir) => Box::new(recording::Recorder::new(live, dir)?),
+                    None => Box::new(live),
+                }
+            }
+        };
+        Ok(HttpClient {
+            transport,
+            max_body_bytes: config
+                .max_body_bytes
+                .unwrap_or(crate::engine::DEFAULT_MAX_HTTP_BODY_BYTES),
+        })
+    }
+}
+
+/// One plugin's network state, shared by its calls.
+pub(crate) struct PluginNet {
+    client: Arc<HttpClient>,
+    policy: Network,
+    bucket: TokenBucket,
+    permits: Permits,
+    cache: Mutex<ResponseCache>,
+}
+
+impl PluginNet {
+    pub fn new(client: Arc<HttpClient>, policy: Network) -> PluginNet {
+        PluginNet {
+            bucket: TokenBucket::per_minute(policy.rate_per_minute),
+            permits: Permits::new(policy.concurrent),
+            cache: Mutex::new(ResponseCache::default()),
+            client,
+            policy,
+        }
+    }
+}
+
+/// What happened on the network during one call; the engine reports a
+/// blocked request or a transport failure as the root cause when the call
+/// then fails.
+#[derive(Default)]
+pub(crate) struct CallNet {
+    /// The first request the sandbox refused.
+    pub blocked: Option<String>,
+    /// The first transport failure (including a missing recording).
+    pub failure: Option<String>,
+    /// Requests sent (cache hits excluded).
+    pub requests: u32,
+}
+
+type HttpResult = wasmtime::Result<Result<wit::Response, wit::HttpError>>;
+
+fn method(m: wit::Method) -> Method {
+    match m {
+        wit::Method::Get => Method::GET,
+        wit::Method::Head => Method::HEAD,
+        wit::Method::Post => Method::POST,
+        wit::Method::Put => Method::PUT,
+        wit::Method::Delete => Method::DELETE,
+        wit::Method::Patch => Method::PATCH,
+        wit::Method::Options => Method::OPTIONS,
+    }
+}
+
+impl HostState {
+    fn blocked_host(&mut self, host: &str) -> wit::HttpError {
+        let msg =
+            format!("network.hosts does not allow \"{host}\" (add it to the plugin's manifest)");
+        self.http.blocked.get_or_insert(msg.clone());
+        wit::HttpError::BlockedHost(msg)
+    }
+
+    fn hop_error(&mut self, e: HopError) -> wit::HttpError {
+        match e {
+            HopError::BlockedAddress(m) => {
+                self.http.blocked.get_or_insert(m.clone());
+                wit::HttpError::BlockedAddress(m)
+            }
+            HopError::Timeout(m) => wit::HttpError::Timeout(m),
+            HopError::TooLarge(m) => wit::HttpError::TooLarge(m),
+            HopError::BadRequest(m) => wit::HttpError::Network(m),
+            HopError::Network(m) => {
+                self.http.failure.get_or_insert(m.clone());
+                wit::HttpError::Network(m)
+            }
+        }
+    }
+
+    fn send(&mut self, req: wit::Request) -> Result<wit::Response, wit::HttpError> {
+        let Some(net) = self.env.net.clone() else {
+            return Err(self.blocked_host("(any host)"));
+        };
+        let mut url = Url::parse(&req.url).map_err(wit::HttpError::InvalidUrl)?;
+        if !net.policy.allows(&url.host) {
+            return Err(self.blocked_host(&url.host));
+        }
+        let mut method = method(req.method);
+        let is_get = method == Method::GET;
+        let cache_key = url.as_string();
+        let (read_cache, write_cache, allow_stale) = match req.cache_mode {
+            wit::CacheMode::Normal => (true, true, false),
+            wit::CacheMode::ForceCache => (true, true, true),
+            wit::CacheMode::Reload => (false, true, false),
+            wit::CacheMode::NoStore => (false, false, false),
+        };
+        if is_get && read_cache {
+            let hit = net
+                .cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&cache_key, allow_stale);
+            if let Some(c) = hit {
+                return Ok(wit::Response {
+                    status: c.status,
+                    headers: c.headers,
+                    body: c.body,
+                    final_url: c.final_url,
+                });
+            }
+        }
+        if !net.bucket.try_take() {
+            return Err(wit::HttpError::RateLimited(format!(
+                "the plugin's limit of {} requests per minute is used up; retry later",
+                net.policy.rate_per_minute
+            )));
+        }
+        let Some(_permit) = net.permits.acquire(self.deadline) else {
+            return Err(wit::HttpError::Timeout(
+                "the call's deadline passed while waiting for a free connection slot".into(),
+            ));
+        };
+        let max_bytes = req
+            .max_bytes
+            .unwrap_or(net.client.max_body_bytes)
+            .min(net.client.max_body_bytes);
+        let mut headers: Vec<(String, String)> = req
+            .headers
+            .into_iter()
+            .filter(|(k, _)| transport::header_allowed(k))
+            .collect();
+        let mut body = req.body;
+        let wanted = req.timeout_ms.map_or(DEFAULT_REQUEST_TIMEOUT, |ms| {
+            Duration::from_millis(u64::from(ms))
+        });
+        for hop in 0..=MAX_REDIRECTS {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(wit::HttpError::Timeout(
+                    "the call's deadline passed before the request was sent".into(),
+                ));
+            }
+            self.http.requests += 1;
+            let response = net
+                .client
+                .transport
+                .exchange(&Hop {
+                    method: method.clone(),
+                    url: url.clone(),
+                    headers: headers.clone(),
+                    body: body.clone(),
+                    timeout: wanted.min(left),
+                    max_bytes,
+                })
+                .map_err(|e| self.hop_error(e))?;
+            let location = response.header("location").map(str::to_string);
+            let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
+            if !(req.follow_redirects && redirect) || location.is_none() {
+                if is_get
+                    && write_cache
+                    && response.status == 200
+                    && let Some(fresh) = cache::freshness(&response.headers)
+                {
+                    let cached = Cached {
+                        status: response.status,
+                        headers: response.headers.clone(),
+                        body: response.body.clone(),
+                        final_url: url.as_string(),
+                    };
+                    net.cache
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .put(&cache_key, cached, fresh);
+                }
+                return Ok(wit::Response {
+                    status: response.status,
+                    headers: response.headers,
+                    body: response.body,
+                    final_url: url.as_string(),
+                });
+            }
+            if hop == MAX_REDIRECTS {
+                break;
+            }
+            let next = url
+                .join(location.as_deref().unwrap_or_default())
+                .map_err(|m| wit::HttpError::InvalidUrl(format!("redirect: {m}")))?;
+            if !net.policy.allows(&next.host) {
+                return Err(self.blocked_host(&next.host));
+            }
+            if next.origin() != url.origin() {
+                headers.retain(|(k, _)| {
+                    !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie")
+                });
+            }
+            let to_get = response.status == 303
+                || (matches!(response.status, 301 | 302) && method == Method::POST);
+            if to_get && method != Method::HEAD {
+                method = Method::GET;
+                body = None;
+            }
+            url = next;
+        }
+        Err(wit::HttpError::TooManyRedirects(format!(
+            "more than {MAX_REDIRECTS} redirects starting from {cache_key}"
+        )))
+    }
+}
+
+impl wit::Host for HostState {
+    fn send_request(&mut self, req: wit::Request) -> HttpResult {
+        Ok(self.send(req))
+    }
+}

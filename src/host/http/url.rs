@@ -1,0 +1,164 @@
+//! URLs a plugin may fetch: http or https, a host name, no userinfo.
+
+use ureq::http::Uri;
+
+/// A validated request URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Url {
+    /// `http` or `https`.
+    pub https: bool,
+    /// Lower-case host, without a trailing dot, IPv6 literals bracketed.
+    pub host: String,
+    /// Explicit port, if any.
+    pub port: Option<u16>,
+    /// Path and query, starting with `/`.
+    pub path_and_query: String,
+}
+
+impl Url {
+    /// Parses and checks a URL; the error says what is wrong.
+    pub fn parse(text: &str) -> Result<Url, String> {
+        let text = text.split('#').next().unwrap_or("");
+        if !text.contains("://") {
+            return Err(format!(
+                "\"{}\" is not an absolute url (it needs http:// or https://)",
+                shorten(text)
+            ));
+        }
+        let uri: Uri = text
+            .parse()
+            .map_err(|e| format!("\"{}\" is not a valid url: {e}", shorten(text)))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            Some(other) => {
+                return Err(format!(
+                    "scheme \"{other}\" is not allowed; use http or https"
+                ));
+            }
+            None => return Err(format!("\"{}\" is not an absolute url", shorten(text))),
+        };
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("\"{}\" has no host", shorten(text)))?;
+        if authority.as_str().contains('@') {
+            return Err("urls with user names or passwords are not allowed; send an Authorization header instead".into());
+        }
+        let mut host = authority.host().to_ascii_lowercase();
+        if host.ends_with('.') {
+            host.pop();
+        }
+        if host.is_empty() {
+            return Err(format!("\"{}\" has no host", shorten(text)));
+        }
+        Ok(Url {
+            https,
+            host,
+            port: authority.port_u16(),
+            path_and_query: uri
+                .path_and_query()
+                .map_or_else(|| "/".to_string(), |p| p.as_str().to_string()),
+        })
+    }
+
+    /// The URL as sent.
+    pub fn as_string(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        match self.port {
+            Some(p) => format!("{scheme}://{}:{p}{}", self.host, self.path_and_query),
+            None => format!("{scheme}://{}{}", self.host, self.path_and_query),
+        }
+    }
+
+    /// Scheme, host and port: what decides whether credentials may follow
+    /// a redirect.
+    pub fn origin(&self) -> (bool, &str, u16) {
+        let default = if self.https { 443 } else { 80 };
+        (self.https, &self.host, self.port.unwrap_or(default))
+    }
+
+    /// Resolves a redirect's `Location` against this URL.
+    pub fn join(&self, location: &str) -> Result<Url, String> {
+        let location = location.trim();
+        let scheme = if self.https { "https" } else { "http" };
+        let base = match self.port {
+            Some(p) => format!("{scheme}://{}:{p}", self.host),
+            None => format!("{scheme}://{}", self.host),
+        };
+        let absolute = if location.contains("://") {
+            location.to_string()
+        } else if let Some(rest) = location.strip_prefix("//") {
+            format!("{scheme}://{rest}")
+        } else if location.starts_with('/') {
+            format!("{base}{location}")
+        } else if location.starts_with('?') {
+            let path = self.path_and_query.split('?').next().unwrap_or("/");
+            format!("{base}{path}{location}")
+        } else {
+            let path = self.path_and_query.split('?').next().unwrap_or("/");
+            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+            format!("{base}{dir}{location}")
+        };
+        Url::parse(&absolute)
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.len() <= 200 {
+        return s.to_string();
+    }
+    let mut cut = 200;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &s[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_normalizes() {
+        let u = Url::parse("https://API.Example.org./a/b?q=1#frag").unwrap();
+        assert!(u.https);
+        assert_eq!(u.host, "api.example.org");
+        assert_eq!(u.path_and_query, "/a/b?q=1");
+        assert_eq!(u.as_string(), "https://api.example.org/a/b?q=1");
+        let p = Url::parse("http://h.example:8080").unwrap();
+        assert_eq!((p.port, p.path_and_query.as_str()), (Some(8080), "/"));
+    }
+
+    #[test]
+    fn refuses_what_the_sandbox_forbids() {
+        for bad in [
+            "ftp://example.org/",
+            "socks5://127.0.0.1:9/",
+            "file:///etc/passwd",
+            "https://user:pw@example.org/",
+            "https://user@example.org/",
+            "/relative",
+            "not a url",
+            "https:///nohost",
+        ] {
+            assert!(Url::parse(bad).is_err(), "{bad} accepted");
+        }
+        assert!(
+            Url::parse("https://user:pw@example.org/")
+                .unwrap_err()
+                .contains("Authorization")
+        );
+    }
+
+    #[test]
+    fn joins_redirect_locations() {
+        let base = Url::parse("https://a.example/dir/page?x=1").unwrap();
+        let j = |l: &str| base.join(l).unwrap().as_string();
+        assert_eq!(j("https://b.example/x"), "https://b.example/x");
+        assert_eq!(j("//c.example/y"), "https://c.example/y");
+        assert_eq!(j("/root"), "https://a.example/root");
+        assert_eq!(j("next"), "https://a.example/dir/next");
+        assert_eq!(j("?y=2"), "https://a.example/dir/page?y=2");
+        assert!(base.join("ftp://x.example/").is_err());
+    }
+}

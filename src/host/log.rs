@@ -1,0 +1,258 @@
+//! `bex:plugin/log`, and the engine's log sink: plugin log lines, captured
+//! stdout/stderr and engine diagnostics, each tagged with the plugin id and
+//! the request id, with a per-call cap on lines and bytes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::bindings::bex::plugin::log as wit;
+
+/// Most log lines one call may emit; later lines are counted and dropped.
+pub const MAX_LOG_LINES_PER_CALL: usize = 256;
+/// Most log bytes one call may emit.
+pub const MAX_LOG_BYTES_PER_CALL: usize = 64 * 1024;
+/// Longest single log line kept; longer lines are cut.
+pub const MAX_LOG_LINE_BYTES: usize = 4096;
+
+/// Severity of a log record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// Very detailed tracing.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something unexpected that was handled.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        })
+    }
+}
+
+/// Where a log record came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogSource {
+    /// The plugin's `log` interface.
+    Plugin,
+    /// The plugin's stdout.
+    Stdout,
+    /// The plugin's stderr (panic messages land here).
+    Stderr,
+    /// The engine, about this call.
+    Engine,
+}
+
+impl fmt::Display for LogSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogSource::Plugin => "log",
+            LogSource::Stdout => "stdout",
+            LogSource::Stderr => "stderr",
+            LogSource::Engine => "engine",
+        })
+    }
+}
+
+/// One log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogRecord {
+    /// Severity.
+    pub level: LogLevel,
+    /// Origin.
+    pub source: LogSource,
+    /// The plugin the line is about.
+    pub plugin: String,
+    /// The call it belongs to.
+    pub request_id: String,
+    /// The text, at most [`MAX_LOG_LINE_BYTES`].
+    pub message: String,
+}
+
+impl fmt::Display for LogRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{} {} {} {}] {}",
+            self.level, self.plugin, self.request_id, self.source, self.message
+        )
+    }
+}
+
+type SinkFn = dyn Fn(&LogRecord) + Send + Sync;
+
+/// Where log records go. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct LogSink(Option<Arc<SinkFn>>);
+
+impl LogSink {
+    pub fn new(f: Arc<SinkFn>) -> LogSink {
+        LogSink(Some(f))
+    }
+
+    pub fn discard() -> LogSink {
+        LogSink(None)
+    }
+
+    pub fn emit(&self, record: &LogRecord) {
+        if let Some(f) = &self.0 {
+            f(record);
+        }
+    }
+}
+
+/// One call's logger: tags lines and enforces the per-call cap.
+pub(crate) struct CallLog {
+    sink: LogSink,
+    plugin: String,
+    request_id: String,
+    lines: usize,
+    bytes: usize,
+    dropped: usize,
+}
+
+impl CallLog {
+    pub fn new(sink: LogSink, plugin: &str, request_id: &str) -> CallLog {
+        CallLog {
+            sink,
+            plugin: plugin.to_string(),
+            request_id: request_id.to_string(),
+            lines: 0,
+            bytes: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Emits a line if the call's budget allows; returns whether it did.
+    pub fn line(&mut self, level: LogLevel, source: LogSource, message: &str) -> bool {
+        let mut message = message.trim_end();
+        if message.len() > MAX_LOG_LINE_BYTES {
+            let mut cut = MAX_LOG_LINE_BYTES;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message = &message[..cut];
+        }
+        if self.lines >= MAX_LOG_LINES_PER_CALL
+            || self.bytes + message.len() > MAX_LOG_BYTES_PER_CALL
+        {
+            self.dropped += 1;
+            return false;
+        }
+        self.lines += 1;
+        self.bytes += message.len();
+        self.emit(level, source, message.to_string());
+        true
+    }
+
+    /// Emits every line of captured output.
+    pub fn output(&mut self, source: LogSource, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            self.line(LogLevel::Info, source, line);
+        }
+    }
+
+    /// An engine diagnostic about this call; not counted against the cap.
+    pub fn engine(&self, level: LogLevel, message: String) {
+        self.emit(level, LogSource::Engine, message);
+    }
+
+    fn emit(&self, level: LogLevel, source: LogSource, message: String) {
+        self.sink.emit(&LogRecord {
+            level,
+            source,
+            plugin: self.plugin.clone(),
+            request_id: self.request_id.clone(),
+            message,
+        });
+    }
+
+    /// Reports dropped lines, once, at the end of the call.
+    pub fn finish(&mut self) {
+        if self.dropped > 0 {
+            self.engine(
+                LogLevel::Warn,
+                format!(
+                    "dropped {} log lines over the per-call cap ({MAX_LOG_LINES_PER_CALL} lines, {MAX_LOG_BYTES_PER_CALL} bytes)",
+                    self.dropped
+                ),
+            );
+            self.dropped = 0;
+        }
+    }
+}
+
+impl From<wit::Level> for LogLevel {
+    fn from(l: wit::Level) -> Self {
+        match l {
+            wit::Level::Trace => LogLevel::Trace,
+            wit::Level::Debug => LogLevel::Debug,
+            wit::Level::Info => LogLevel::Info,
+            wit::Level::Warn => LogLevel::Warn,
+            wit::Level::Error => LogLevel::Error,
+        }
+    }
+}
+
+impl wit::Host for super::HostState {
+    fn write(&mut self, level: wit::Level, message: String) -> wasmtime::Result<()> {
+        self.log.line(level.into(), LogSource::Plugin, &message);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn collecting() -> (LogSink, Arc<Mutex<Vec<LogRecord>>>) {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let g = got.clone();
+        (
+            LogSink::new(Arc::new(move |r: &LogRecord| {
+                g.lock().unwrap().push(r.clone())
+            })),
+            got,
+        )
+    }
+
+    #[test]
+    fn lines_are_tagged_and_capped() {
+        let (sink, got) = collecting();
+        let mut log = CallLog::new(sink, "bex.x", "req-1");
+        for i in 0..MAX_LOG_LINES_PER_CALL + 10 {
+            log.line(LogLevel::Info, LogSource::Plugin, &format!("line {i}"));
+        }
+        log.finish();
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), MAX_LOG_LINES_PER_CALL + 1);
+        assert_eq!(got[0].plugin, "bex.x");
+        assert_eq!(got[0].request_id, "req-1");
+        assert!(got.last().unwrap().message.contains("dropped 10 log lines"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_on_char_boundaries() {
+        let (sink, got) = collecting();
+        let mut log = CallLog::new(sink, "bex.x", "r");
+        log.line(
+            LogLevel::Warn,
+            LogSource::Stderr,
+            &"é".repeat(MAX_LOG_LINE_BYTES),
+        );
+        assert!(got.lock().unwrap()[0].message.len() <= MAX_LOG_LINE_BYTES);
+    }
+}

@@ -1,0 +1,304 @@
+//! The `http` host interface against a loopback server: allowlists,
+//! redirects hop by hop, address checks, caps, limits, cache, record and
+//! replay.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::Ordering;
+
+use bex_engine::manifest::OperationLimits;
+use bex_engine::{EngineConfig, ErrorCode};
+use common::server::Server;
+use common::{Hostile, TestEngine, title};
+
+const ID: &str = "bex.hostile";
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// An engine whose test plugin may reach `api.bex.test` and
+/// `cdn.bex.test`, both resolving to the loopback server.
+fn setup(
+    network: &'static str,
+    configure: impl FnOnce(EngineConfig) -> EngineConfig,
+) -> (Server, TestEngine) {
+    let server = Server::start();
+    let t = TestEngine::new(|c| {
+        configure(
+            c.allow_private_networks(true)
+                .resolve("api.bex.test", &[LOOPBACK])
+                .resolve("cdn.bex.test", &[LOOPBACK])
+                .resolve("evil.test", &[LOOPBACK]),
+        )
+    });
+    Hostile {
+        hosts: vec!["api.bex.test".into(), "*.bex.test".into()],
+        network,
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    (server, t)
+}
+
+fn fetch(t: &TestEngine, url: &str) -> bex_engine::Result<String> {
+    t.search(ID, &format!("fetch:{url}")).map(|j| title(&j))
+}
+
+#[test]
+fn an_allowed_host_is_fetched_with_headers_filtered() {
+    let (s, t) = setup("", |c| c);
+    let got = fetch(&t, &s.url("api.bex.test", "/ok")).unwrap();
+    assert_eq!(got, format!("200 {} hello", s.url("api.bex.test", "/ok")));
+    let echoed = fetch(&t, &s.url("api.bex.test", "/echo-headers")).unwrap();
+    assert!(echoed.contains("x-test: 1"), "{echoed}");
+    assert!(
+        echoed.contains(&format!("host: api.bex.test:{}", s.port())),
+        "{echoed}"
+    );
+    assert!(
+        !echoed.contains("spoofed"),
+        "the plugin's Host header must be dropped: {echoed}"
+    );
+    assert!(echoed.contains("user-agent: bex/"), "{echoed}");
+}
+
+#[test]
+fn a_host_outside_the_manifest_is_blocked() {
+    let (s, t) = setup("", |c| c);
+    let err = fetch(&t, &s.url("evil.test", "/ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked);
+    assert!(err.to_string().contains("\"evil.test\""), "{err}");
+    assert!(
+        err.to_string().contains("add it to the plugin's manifest"),
+        "{err}"
+    );
+    assert_eq!(s.hits("/ok"), 0, "nothing was sent");
+    assert!(
+        fetch(&t, &s.url("api.bex.test", "/ok")).is_ok(),
+        "the plugin still works"
+    );
+}
+
+#[test]
+fn redirects_are_followed_hop_by_hop_and_each_hop_is_checked() {
+    let (s, t) = setup("", |c| c);
+    // Within the allowlist, across hosts and to a relative location.
+    let to = s.url("cdn.bex.test", "/redirect-rel");
+    let start = s.url("api.bex.test", &format!("/redirect?to={to}"));
+    let got = fetch(&t, &start).unwrap();
+    assert_eq!(got, format!("200 {} hello", s.url("cdn.bex.test", "/ok")));
+    // To a host outside the allowlist: blocked before it is contacted.
+    let evil = s.url("evil.test", "/ok");
+    let err = fetch(&t, &s.url("api.bex.test", &format!("/redirect?to={evil}"))).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked);
+    assert!(err.to_string().contains("evil.test"), "{err}");
+    assert_eq!(s.hits("/ok"), 1);
+    // A loop stops after 10 redirects.
+    let err = fetch(&t, &s.url("api.bex.test", "/loop")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginError);
+    assert!(err.to_string().contains("TooManyRedirects"), "{err}");
+    assert_eq!(s.hits("/loop"), 11);
+    // Not following: the 3xx comes back as is.
+    let got = t
+        .search(
+            ID,
+            &format!("fetch-nofollow:{}", s.url("api.bex.test", "/redirect-rel")),
+        )
+        .map(|j| title(&j))
+        .unwrap();
+    assert!(got.starts_with("301 "), "{got}");
+}
+
+#[test]
+fn an_allowed_name_resolving_to_loopback_is_blocked_by_default() {
+    let server = Server::start();
+    let t = TestEngine::new(|c| c.resolve("api.bex.test", &[LOOPBACK]));
+    Hostile {
+        hosts: vec!["api.bex.test".into()],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let err = fetch(&t, &server.url("api.bex.test", "/ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked);
+    assert!(
+        err.to_string().contains("127.0.0.1 (loopback address)"),
+        "{err}"
+    );
+    assert_eq!(server.hits("/ok"), 0);
+    assert_eq!(
+        title(&t.search(ID, "ok").unwrap()),
+        "ok",
+        "the plugin still works"
+    );
+    // Private and link-local answers too, and IPv4-mapped IPv6 forms.
+    for ip in [
+        "10.0.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "::ffff:127.0.0.1",
+        "::1",
+    ] {
+        let t = TestEngine::new(|c| c.resolve("api.bex.test", &[ip.parse().unwrap()]));
+        Hostile {
+            hosts: vec!["api.bex.test".into()],
+            ..Hostile::default()
+        }
+        .install(&t.engine);
+        let err = fetch(&t, "http://api.bex.test:9/").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{ip}: {err}");
+    }
+}
+
+#[test]
+fn urls_the_sandbox_forbids_are_invalid() {
+    let (s, t) = setup("", |c| c);
+    for (url, why) in [
+        (
+            format!("http://user:pw@api.bex.test:{}/ok", s.port()),
+            "user names or passwords",
+        ),
+        ("ftp://api.bex.test/x".to_string(), "scheme"),
+        ("api.bex.test/ok".to_string(), "not an absolute url"),
+    ] {
+        let err = fetch(&t, &url).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::PluginError, "{url}");
+        assert!(
+            err.to_string().contains("InvalidUrl") && err.to_string().contains(why),
+            "{url}: {err}"
+        );
+    }
+    // IP literals are never in an allowlist.
+    let err = fetch(&t, &format!("http://127.0.0.1:{}/ok", s.port())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked);
+    assert_eq!(s.hits("/ok"), 0);
+}
+
+#[test]
+fn bodies_are_capped_after_decoding() {
+    let (s, t) = setup("", |c| c.max_http_body_bytes(10_000));
+    assert!(fetch(&t, &s.url("api.bex.test", "/big?n=10000")).is_ok());
+    let err = fetch(&t, &s.url("api.bex.test", "/big?n=10001")).unwrap_err();
+    assert!(err.to_string().contains("TooLarge"), "{err}");
+    // gzip is decoded, and the cap counts decoded bytes: a small
+    // compressed body that inflates past the cap is refused.
+    let ok = fetch(&t, &s.url("api.bex.test", "/gzip?n=5000")).unwrap();
+    assert!(ok.ends_with(&"z".repeat(5000)), "decoded");
+    let err = fetch(&t, &s.url("api.bex.test", "/gzip?n=5000000")).unwrap_err();
+    assert!(err.to_string().contains("TooLarge"), "{err}");
+}
+
+#[test]
+fn the_rate_limit_refuses_at_once() {
+    let (s, t) = setup("  rate_per_minute: 1", |c| c);
+    assert!(fetch(&t, &s.url("api.bex.test", "/ok")).is_ok());
+    let err = fetch(&t, &s.url("api.bex.test", "/ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginError);
+    assert!(err.to_string().contains("RateLimited"), "{err}");
+    assert_eq!(s.hits("/ok"), 1);
+}
+
+#[test]
+fn concurrency_is_limited_per_plugin() {
+    let (s, t) = setup("  concurrent: 1", |c| c);
+    let url = s.url("api.bex.test", "/slow?ms=200");
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..3).map(|_| scope.spawn(|| fetch(&t, &url))).collect();
+        for c in calls {
+            assert!(c.join().unwrap().is_ok());
+        }
+    });
+    assert_eq!(s.hits("/slow"), 3);
+    assert_eq!(s.counters.max_in_flight.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn time_in_host_calls_counts_against_the_deadline() {
+    let (s, t) = setup("", |c| {
+        c.default_limits(OperationLimits {
+            timeout_ms: Some(300),
+            ..Default::default()
+        })
+    });
+    let err = fetch(&t, &s.url("api.bex.test", "/slow?ms=3000")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+    assert!(fetch(&t, &s.url("api.bex.test", "/ok")).is_ok());
+}
+
+#[test]
+fn responses_are_cached_per_plugin_by_max_age() {
+    let (s, t) = setup("", |c| c);
+    let url = s.url("api.bex.test", "/cached");
+    let first = title(&t.search(ID, &format!("fetch-cached:{url}")).unwrap());
+    let second = title(&t.search(ID, &format!("fetch-cached:{url}")).unwrap());
+    assert_eq!(first, second);
+    assert_eq!(s.hits("/cached"), 1, "the second came from the cache");
+    // no-store bypasses it.
+    fetch(&t, &url).unwrap();
+    assert_eq!(s.hits("/cached"), 2);
+    // Another plugin has its own cache.
+    Hostile {
+        id: "bex.other",
+        hosts: vec!["api.bex.test".into()],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    t.search("bex.other", &format!("fetch-cached:{url}"))
+        .unwrap();
+    assert_eq!(s.hits("/cached"), 3);
+}
+
+#[test]
+fn record_then_replay_without_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let url;
+    {
+        let (s, t) = setup("", |c| c.record_dir(&rec));
+        url = s.url("api.bex.test", "/ok");
+        assert!(fetch(&t, &url).unwrap().ends_with("hello"));
+        assert_eq!(s.hits("/ok"), 1);
+    }
+    let files: Vec<_> = std::fs::read_dir(&rec).unwrap().collect();
+    assert_eq!(files.len(), 2, "one recording and its body");
+    // The server is gone; replay serves the recording.
+    let t = TestEngine::new(|c| c.replay_dir(&rec));
+    Hostile {
+        hosts: vec!["api.bex.test".into()],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    assert!(fetch(&t, &url).unwrap().ends_with("hello"));
+    // A request without a recording names itself.
+    let missing = url.replace("/ok", "/other");
+    let err = fetch(&t, &missing).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
+    assert!(
+        err.to_string()
+            .contains(&format!("no recording for GET {missing}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_replay_directory_is_a_setup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = EngineConfig::new(dir.path().join("d")).replay_dir(dir.path().join("nope"));
+    let err = bex_engine::Engine::open(missing).err().unwrap();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+    std::fs::write(dir.path().join("bad.json"), b"{\"bex_recording\": 1}").unwrap();
+    let bad = EngineConfig::new(dir.path().join("d2")).replay_dir(dir.path());
+    let err = bex_engine::Engine::open(bad).err().unwrap();
+    assert!(err.to_string().contains("bad.json"), "{err}");
+}
+
+#[test]
+fn a_plugin_without_hosts_has_no_network() {
+    let server = Server::start();
+    let t = TestEngine::new(|c| {
+        c.allow_private_networks(true)
+            .resolve("api.bex.test", &[LOOPBACK])
+    });
+    Hostile::default().install(&t.engine);
+    let err = fetch(&t, &server.url("api.bex.test", "/ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked);
+    assert_eq!(server.hits("/ok"), 0);
+}

@@ -1,0 +1,330 @@
+//! A test plugin. Every capability echoes its input, so tests can check
+//! the JSON mapping both ways; `search` misbehaves on request, its query
+//! naming the behaviour (`loop`, `grow`, `panic`, `fetch:URL`...).
+
+wit_bindgen::generate!({
+    path: "../../../wit",
+    world: "bex:plugin/plugin@1.0.0",
+    generate_all,
+});
+
+use bex::plugin::types::*;
+use bex::plugin::{clock, http, js, kv, log, rng, secrets};
+use std::hint::black_box;
+
+struct Hostile;
+
+fn card(title: impl Into<String>) -> MediaCard {
+    MediaCard {
+        id: "card".into(),
+        title: title.into(),
+        kind: Some(MediaKind::Other),
+        poster: None,
+        backdrop: None,
+        year: None,
+        rating: None,
+        genres: vec![],
+        description: None,
+        status: None,
+        dub_status: DubStatus::empty(),
+        episode_count: None,
+        extra: vec![],
+    }
+}
+
+fn page(items: Vec<MediaCard>) -> PagedResult {
+    PagedResult {
+        items,
+        categories: vec![],
+        next_page: None,
+        total: None,
+    }
+}
+
+fn one(title: impl Into<String>) -> Result<PagedResult, PluginError> {
+    Ok(page(vec![card(title)]))
+}
+
+fn recurse(n: u64) -> u64 {
+    let mut pad = [0u8; 64];
+    pad[0] = n as u8;
+    black_box(&mut pad);
+    if black_box(n) == u64::MAX {
+        return 0;
+    }
+    recurse(n + 1) + u64::from(pad[0])
+}
+
+fn fetch(url: &str, follow: bool) -> Result<PagedResult, PluginError> {
+    fetch_with(url, follow, http::CacheMode::NoStore)
+}
+
+fn fetch_with(url: &str, follow: bool, cache_mode: http::CacheMode) -> Result<PagedResult, PluginError> {
+    let response = http::send_request(&http::Request {
+        method: http::Method::Get,
+        url: url.to_string(),
+        headers: vec![("X-Test".into(), "1".into()), ("Host".into(), "spoofed.example".into())],
+        body: None,
+        timeout_ms: Some(5_000),
+        follow_redirects: follow,
+        cache_mode,
+        max_bytes: None,
+    })
+    .map_err(|e| PluginError::Network(format!("{e:?}")))?;
+    let body = String::from_utf8_lossy(&response.body).into_owned();
+    one(format!("{} {} {}", response.status, response.final_url, body))
+}
+
+fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
+    match cmd {
+        "ok" => one("ok"),
+        "loop" => {
+            let mut i = 0u64;
+            loop {
+                i = black_box(i.wrapping_add(1));
+            }
+        }
+        "burn" => {
+            let n: u64 = arg.parse().unwrap_or(u64::MAX);
+            let mut x = 1u64;
+            for i in 0..n {
+                x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+            }
+            one(format!("burned {x}"))
+        }
+        "grow" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1u8; 1 << 20]);
+                black_box(&hoard);
+            }
+        }
+        "recurse" => one(format!("{}", recurse(0))),
+        "panic" => panic!("hostile panic: {arg}"),
+        "huge" => {
+            let n: usize = arg.parse().unwrap_or(100_000);
+            Ok(page((0..n).map(|i| card(format!("{i:0>1000}"))).collect()))
+        }
+        "fetch" => fetch(arg, true),
+        "fetch-nofollow" => fetch(arg, false),
+        "fetch-cached" => fetch_with(arg, true, http::CacheMode::Normal),
+        "fetch-stale" => fetch_with(arg, true, http::CacheMode::ForceCache),
+        "kvset" => {
+            let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
+            kv::set(k, v.as_bytes()).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))?;
+            one("set")
+        }
+        "kvset-panic" => {
+            let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
+            kv::set(k, v.as_bytes()).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))?;
+            panic!("after writing {k}");
+        }
+        "kvget" => match kv::get(arg).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))? {
+            Some(v) => one(String::from_utf8_lossy(&v).into_owned()),
+            None => Err(PluginError::NotFound(format!("no key {arg}"))),
+        },
+        "kvkeys" => {
+            let keys = kv::keys(arg).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))?;
+            one(keys.join(","))
+        }
+        "kvremove" => one(format!("{:?}", kv::remove(arg))),
+        "kvfill" => {
+            let n: usize = arg.parse().unwrap_or(10_000);
+            for i in 0..n {
+                if let Err(e) = kv::set(&format!("fill{i:05}"), &[7u8; 1000]) {
+                    return Err(PluginError::Internal(format!("kv after {i} keys: {e:?}")));
+                }
+            }
+            one(format!("wrote {n}"))
+        }
+        "secret" => match secrets::get(arg) {
+            Some(v) => one(v),
+            None => Err(PluginError::Auth(format!("no secret {arg}"))),
+        },
+        "log" => {
+            let n: usize = arg.parse().unwrap_or(1);
+            for i in 0..n {
+                log::write(log::Level::Info, &format!("line {i}"));
+            }
+            one("logged")
+        }
+        "print" => {
+            println!("hello on stdout");
+            eprintln!("hello on stderr");
+            one("printed")
+        }
+        "sleep" => {
+            let ms: u64 = arg.parse().unwrap_or(10);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            one("slept")
+        }
+        "exit" => std::process::exit(3),
+        "rng" => one(format!("{}", rng::bytes(arg.parse().unwrap_or(16)).len())),
+        "js" => match js::eval_js("1 + 1", None) {
+            Ok(v) => one(v),
+            Err(e) => Err(PluginError::Unsupported(format!("{e:?}"))),
+        },
+        "time" => one(format!("{} {}", clock::now_ms(), clock::monotonic())),
+        other => Err(PluginError::InvalidInput(format!("unknown command {other:?}"))),
+    }
+}
+
+impl exports::bex::plugin::search::Guest for Hostile {
+    fn search(
+        ctx: RequestContext,
+        query: String,
+        filters: SearchFilters,
+        page_cursor: Option<String>,
+    ) -> Result<PagedResult, PluginError> {
+        if query == "echo" {
+            let mut c = card(format!("{}|{:?}|{:?}", ctx.request_id, ctx.locale, ctx.region));
+            c.kind = filters.kind;
+            c.year = filters.year;
+            c.genres = filters.genre.into_iter().collect();
+            c.extra = ctx.extra;
+            c.extra.push(("deadline_ms".into(), ctx.deadline_ms.to_string()));
+            c.extra.push(("sort".into(), format!("{:?}", filters.sort)));
+            c.description = page_cursor;
+            return Ok(page(vec![c]));
+        }
+        let (cmd, arg) = query.split_once(':').unwrap_or((&query, ""));
+        run(cmd, arg)
+    }
+}
+
+impl exports::bex::plugin::home::Guest for Hostile {
+    fn get_home(_ctx: RequestContext, page_cursor: Option<String>) -> Result<HomePage, PluginError> {
+        Ok(HomePage {
+            sections: vec![HomeSection {
+                id: "s".into(),
+                title: "Section".into(),
+                subtitle: None,
+                items: vec![card("home")],
+                more: Some("all".into()),
+                layout: CardLayout::List,
+                show_rank: true,
+                categories: vec![Category { id: "all".into(), title: "All".into(), image: None }],
+                extra: vec![],
+            }],
+            next_page: page_cursor.map(|p| format!("{p}+1")),
+        })
+    }
+}
+
+impl exports::bex::plugin::category::Guest for Hostile {
+    fn get_category(_ctx: RequestContext, id: String, page_cursor: Option<String>) -> Result<PagedResult, PluginError> {
+        one(format!("{id}/{}", page_cursor.unwrap_or_default()))
+    }
+}
+
+impl exports::bex::plugin::info::Guest for Hostile {
+    fn get_info(_ctx: RequestContext, id: String) -> Result<MediaInfo, PluginError> {
+        Err(PluginError::NotFound(format!("no media {id}")))
+    }
+}
+
+impl exports::bex::plugin::servers::Guest for Hostile {
+    fn get_servers(_ctx: RequestContext, id: String) -> Result<Vec<Server>, PluginError> {
+        Ok(vec![Server {
+            id: format!("{id}$srv=1"),
+            name: "Test server".into(),
+            url: Some("https://media.example.org/embed/1".into()),
+            language: Some("en".into()),
+            dub_status: DubStatus::SUBBED | DubStatus::DUBBED,
+            quality: Some(1080),
+            extra: vec![("k".into(), "v".into())],
+        }])
+    }
+}
+
+impl exports::bex::plugin::streams::Guest for Hostile {
+    fn resolve_stream(_ctx: RequestContext, server: Server) -> Result<Vec<StreamSource>, PluginError> {
+        Ok(vec![StreamSource {
+            url: format!("{}/master.m3u8", server.url.unwrap_or_default()),
+            container: Container::Hls,
+            mime_type: Some("application/vnd.apple.mpegurl".into()),
+            quality: server.quality,
+            label: Some(server.name),
+            headers: vec![("Referer".into(), "https://media.example.org/".into())],
+            audio_tracks: vec![],
+            subtitles: vec![SubtitleTrack {
+                url: "https://media.example.org/en.vtt".into(),
+                format: SubtitleFormat::Vtt,
+                language: Some("en".into()),
+                label: None,
+                headers: vec![],
+                forced: false,
+                hearing_impaired: true,
+                is_default: true,
+            }],
+            expires_at: Some(1_900_000_000_000),
+            drm: Some(Drm {
+                scheme: DrmScheme::Widevine,
+                license_url: "https://license.example.org/".into(),
+                headers: vec![],
+                certificate_url: None,
+            }),
+            extra: server.extra,
+        }])
+    }
+}
+
+impl exports::bex::plugin::subtitles::Guest for Hostile {
+    fn search_subtitles(_ctx: RequestContext, query: SubtitleQuery) -> Result<Vec<SubtitleEntry>, PluginError> {
+        Ok(query
+            .languages
+            .iter()
+            .map(|l| SubtitleEntry {
+                id: format!("{}:{l}", query.title.clone().unwrap_or_default()),
+                title: query.title.clone().unwrap_or_default(),
+                language: l.clone(),
+                format: SubtitleFormat::Srt,
+                forced: false,
+                hearing_impaired: false,
+                release: None,
+                downloads: query.season,
+                rating: None,
+                extra: query.external_ids.clone(),
+            })
+            .collect())
+    }
+
+    fn download_subtitle(_ctx: RequestContext, id: String) -> Result<SubtitleFile, PluginError> {
+        Ok(SubtitleFile {
+            file_name: format!("{id}.srt"),
+            format: SubtitleFormat::Srt,
+            language: None,
+            content: "1\n00:00:01,000 --> 00:00:02,000\nHello\n".into(),
+        })
+    }
+}
+
+impl exports::bex::plugin::articles::Guest for Hostile {
+    fn get_articles(_ctx: RequestContext, page_cursor: Option<String>) -> Result<ArticlePage, PluginError> {
+        Ok(ArticlePage { sections: vec![], next_page: page_cursor })
+    }
+
+    fn search_articles(_ctx: RequestContext, query: String, _page: Option<String>) -> Result<ArticlePage, PluginError> {
+        Ok(ArticlePage {
+            sections: vec![ArticleSection {
+                id: "results".into(),
+                title: query.clone(),
+                items: vec![Article {
+                    id: "a1".into(),
+                    title: query,
+                    summary: None,
+                    url: None,
+                    image: None,
+                    author: None,
+                    published_at: Some(1_700_000_000_000),
+                    content: None,
+                    tags: vec![],
+                    extra: vec![],
+                }],
+            }],
+            next_page: None,
+        })
+    }
+}
+
+export!(Hostile);
