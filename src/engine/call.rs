@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
-use super::registry::{Export, Loaded};
+use super::registry::{Export, Limits, Loaded};
 use super::values;
 use crate::contract::Operation;
 use crate::host::log::LogLevel;
@@ -158,18 +158,10 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
         let [result] = results;
         Ok::<Val, wasmtime::Error>(result)
     })();
-    let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
+    let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     let stderr = store.data_mut().drain_stdio();
     let result = match outcome {
-        Err(e) => Err(classify(
-            loaded,
-            spec.op,
-            &e,
-            store.data(),
-            &stderr,
-            limits.fuel,
-            limits.timeout,
-        )),
+        Err(e) => Err(classify(loaded, spec.op, &e, store.data(), &stderr, limits)),
         Ok(value) => {
             commit_kv(loaded, store.data_mut());
             match finish(loaded, spec.op, value, store.data(), spec.max_result_bytes) {
@@ -238,9 +230,9 @@ fn classify(
     e: &wasmtime::Error,
     state: &HostState,
     stderr: &str,
-    fuel: u64,
-    timeout: Duration,
+    limits: Limits,
 ) -> CallError {
+    let (fuel, timeout) = (limits.fuel, limits.timeout);
     let id = loaded.plugin.id.clone();
     let operation = op.name().to_string();
     let timed_out = |detail: &str| CallError::Timeout {
@@ -264,7 +256,7 @@ fn classify(
         format!(
             "memory limit: the plugin asked for {} MiB of linear memory, the limit is {} MiB",
             want >> 20,
-            loaded.exports[&op].limits.memory_bytes >> 20
+            limits.memory_bytes >> 20
         )
     });
     if let Some(trap) = e.downcast_ref::<Trap>() {

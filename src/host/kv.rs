@@ -101,7 +101,9 @@ impl Host for HostState {
                 .kv_lookup(&store, &key)?
                 .map_or(0, |v| cost(&key, v.len()));
             let usage = self.kv_usage(&store)?;
-            let new_usage = usage - old + cost(&key, value.len());
+            // Saturating: another call may have committed this key since
+            // `usage` was read; the commit checks the quota exactly again.
+            let new_usage = usage.saturating_sub(old) + cost(&key, value.len());
             if new_usage > quota {
                 return Err(KvError::QuotaExceeded(format!(
                     "storing \"{key}\" would use {new_usage} of the plugin's {quota} bytes"
@@ -129,7 +131,7 @@ impl Host for HostState {
                 return Ok(false);
             };
             let usage = self.kv_usage(&store)?;
-            self.kv.usage = Some(usage - cost(&key, old.len()));
+            self.kv.usage = Some(usage.saturating_sub(cost(&key, old.len())));
             self.kv.writes.insert(key, None);
             Ok(true)
         })())

@@ -10,6 +10,7 @@
 //! fire while the host is blocked.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -209,18 +210,23 @@ impl spoll::HostPollable for SyncIoView<'_> {
 /// A pollable ready at an instant, needing no timer driver.
 struct Deadline(Instant);
 
-#[wasmtime_wasi::async_trait]
+// The trait is declared with `async_trait`; this is its expanded form, so no
+// async code is written here: the future is a plain `poll_fn`, polled once
+// at a time by `poll_noop`.
 impl Pollable for Deadline {
-    async fn ready(&mut self) {
+    fn ready<'a, 'b>(&'a mut self) -> Pin<Box<dyn Future<Output = ()> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
         let at = self.0;
-        std::future::poll_fn(move |_| {
+        Box::pin(std::future::poll_fn(move |_| {
             if Instant::now() >= at {
                 Poll::Ready(())
             } else {
                 Poll::Pending
             }
-        })
-        .await
+        }))
     }
 }
 

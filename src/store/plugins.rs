@@ -43,17 +43,14 @@ pub struct InstalledPlugin {
     /// The manifest as written.
     #[serde(skip)]
     pub manifest_text: String,
+    #[serde(skip)]
+    digest: [u8; 32],
 }
 
 impl InstalledPlugin {
     /// The component's SHA-256.
     pub fn component_digest(&self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&self.component_sha256[2 * i..2 * i + 2], 16)
-                .expect("validated when read");
-        }
-        out
+        self.digest
     }
 }
 
@@ -127,13 +124,10 @@ fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
     };
     let record: PluginRecord = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
     let manifest = Manifest::parse(&record.manifest).map_err(|e| corrupt(e.to_string()))?;
-    let sha_ok = record.component_sha256.len() == 64
-        && record
-            .component_sha256
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit());
-    if !sha_ok || manifest.id != id {
-        return Err(corrupt("inconsistent record".into()));
+    let digest = parse_digest(&record.component_sha256)
+        .ok_or_else(|| corrupt("the component digest is not 64 hex digits".into()))?;
+    if manifest.id != id {
+        return Err(corrupt(format!("it holds the manifest of {}", manifest.id)));
     }
     Ok(InstalledPlugin {
         id: id.to_string(),
@@ -146,7 +140,19 @@ fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
         component_bytes: record.component_bytes,
         manifest,
         manifest_text: record.manifest,
+        digest,
     })
+}
+
+fn parse_digest(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
 }
 
 pub(super) fn list_in(txn: &ReadTransaction) -> Result<Vec<InstalledPlugin>, StoreError> {
