@@ -365,11 +365,7 @@ impl Engine {
         started: Instant,
     ) {
         let mut stats = self.inner.stats.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = stats.entry(id.to_string()).or_insert_with(|| PluginStats {
-            id: id.to_string(),
-            ..PluginStats::default()
-        });
-        entry.record(outcome, fuel, started.elapsed());
+        stats_entry(&mut stats, id).record(outcome, fuel, started.elapsed());
     }
 
     /// The plugin ready to call, loading it if needed.
@@ -412,18 +408,20 @@ impl Engine {
         })?;
         if loaded.compiled {
             let mut stats = inner.stats.lock().unwrap_or_else(|p| p.into_inner());
-            stats
-                .entry(id.to_string())
-                .or_insert_with(|| PluginStats {
-                    id: id.to_string(),
-                    ..PluginStats::default()
-                })
-                .compiles += 1;
+            stats_entry(&mut stats, id).compiles += 1;
         }
         let loaded = Arc::new(loaded);
         inner.registry.insert(loaded.clone());
         Ok(loaded)
     }
+}
+
+/// The statistics of plugin `id`, created on first use.
+fn stats_entry<'a>(stats: &'a mut BTreeMap<String, PluginStats>, id: &str) -> &'a mut PluginStats {
+    stats.entry(id.to_string()).or_insert_with(|| PluginStats {
+        id: id.to_string(),
+        ..PluginStats::default()
+    })
 }
 
 /// Builds a package from a manifest and a component after checking both:

@@ -23,17 +23,7 @@ pub enum KvWrite {
 
 /// Removes all of a plugin's entries; returns how many.
 pub(super) fn clear_in(txn: &WriteTransaction, plugin: &str) -> Result<u64, StoreError> {
-    let mut table = txn.open_table(tables::KV)?;
-    let keys: Vec<String> = table
-        .range((plugin, "")..)?
-        .map(|e| e.map(|(k, _)| (k.value().0.to_string(), k.value().1.to_string())))
-        .take_while(|e| e.as_ref().map_or(true, |(p, _)| p == plugin))
-        .map(|e| e.map(|(_, k)| k))
-        .collect::<Result<_, _>>()?;
-    for k in &keys {
-        table.remove((plugin, k.as_str()))?;
-    }
-    Ok(keys.len() as u64)
+    tables::clear_plugin(txn, tables::KV, plugin)
 }
 
 /// The bytes an entry counts against the quota.

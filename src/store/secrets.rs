@@ -2,7 +2,7 @@
 //! plugin and a key its manifest declares, so typos fail loudly instead of
 //! being stored where the plugin can never read them.
 
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableDatabase, WriteTransaction};
 
 use super::{Store, StoreError, tables};
 
@@ -11,17 +11,7 @@ pub const MAX_SECRET_BYTES: usize = 8 * 1024;
 
 /// Removes all of a plugin's secrets; returns how many.
 pub(super) fn clear_in(txn: &WriteTransaction, plugin: &str) -> Result<u64, StoreError> {
-    let mut table = txn.open_table(tables::SECRETS)?;
-    let keys: Vec<String> = table
-        .range((plugin, "")..)?
-        .map(|e| e.map(|(k, _)| (k.value().0.to_string(), k.value().1.to_string())))
-        .take_while(|e| e.as_ref().map_or(true, |(p, _)| p == plugin))
-        .map(|e| e.map(|(_, k)| k))
-        .collect::<Result<_, _>>()?;
-    for k in &keys {
-        table.remove((plugin, k.as_str()))?;
-    }
-    Ok(keys.len() as u64)
+    tables::clear_plugin(txn, tables::SECRETS, plugin)
 }
 
 impl Store {

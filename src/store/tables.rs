@@ -1,6 +1,8 @@
 //! The redb tables of store schema 1.
 
-use redb::TableDefinition;
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
+
+use super::StoreError;
 
 /// `"schema_version"` → store schema.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -25,4 +27,27 @@ pub(super) const SECRETS: TableDefinition<(&str, &str), &str> = TableDefinition:
 /// The compiled-artifact keys of a component start with this.
 pub(super) fn compiled_prefix(component_sha_hex: &str) -> String {
     format!("{component_sha_hex}/")
+}
+
+/// Removes every row of `plugin` from a table keyed by (plugin id, key);
+/// returns how many.
+pub(super) fn clear_plugin<V: redb::Value + 'static>(
+    txn: &WriteTransaction,
+    table: TableDefinition<(&str, &str), V>,
+    plugin: &str,
+) -> Result<u64, StoreError> {
+    let mut table = txn.open_table(table)?;
+    let mut keys = Vec::new();
+    for entry in table.range((plugin, "")..)? {
+        let (k, _) = entry?;
+        let (p, key) = k.value();
+        if p != plugin {
+            break;
+        }
+        keys.push(key.to_string());
+    }
+    for k in &keys {
+        table.remove((plugin, k.as_str()))?;
+    }
+    Ok(keys.len() as u64)
 }
