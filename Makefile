@@ -23,13 +23,34 @@ DEMO_DIR    := $(TARGET_DIR)/demo
 export BEX_WASM_DIR := $(abspath $(WASM_DIR))
 BEX_DEV     := $(DEV_DIR)/bex
 
+# The pinned cbindgen: the one on PATH when it is that version, otherwise a
+# copy installed once under target/tools (never touching the user's own).
+TOOLS_DIR   := $(TARGET_DIR)/tools
+CBINDGEN    := $(shell cbindgen --version 2>/dev/null | grep -qx "cbindgen $(CBINDGEN_VERSION)" \
+                 && echo cbindgen || echo $(TOOLS_DIR)/bin/cbindgen)
+
 SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 C_LIBS     := -lpthread -ldl -lm
 
 .PHONY: all lib cli header check-header plugins dev demo test test-rust test-c \
-        bench lint install uninstall clean
+        bench lint install uninstall clean wasm-target cbindgen
 
 all: lib header cli
+
+# Set-up that a fresh machine lacks, checked before any long build so a
+# missing piece costs seconds: the plugin target (added with rustup) and the
+# pinned cbindgen (installed under target/tools). Both are quick no-ops when
+# already there.
+wasm-target:
+	@if [ -d "$$(rustc --print sysroot)/lib/rustlib/$(WASM)/lib" ]; then :; \
+	elif command -v rustup >/dev/null; then \
+	  echo "adding the $(WASM) target (rustup target add $(WASM))"; rustup target add $(WASM); \
+	else echo "error: the $(WASM) Rust target is missing and rustup is not installed: install rustup (https://rustup.rs), or your distribution's rust-std for $(WASM)"; exit 1; fi
+
+cbindgen:
+	@if [ "$(CBINDGEN)" = cbindgen ] || $(CBINDGEN) --version 2>/dev/null | grep -qx "cbindgen $(CBINDGEN_VERSION)"; then :; \
+	else echo "installing cbindgen $(CBINDGEN_VERSION) into $(TOOLS_DIR)"; \
+	  $(CARGO) install --quiet --locked --root $(TOOLS_DIR) --version $(CBINDGEN_VERSION) cbindgen; fi
 
 lib:
 	$(CARGO) build --locked --release --lib
@@ -38,21 +59,17 @@ cli:
 	$(CARGO) build --locked --release --bin bex
 
 # The C header is generated from src/ffi by a pinned cbindgen and committed.
-header:
-	@cbindgen --version | grep -q "$(CBINDGEN_VERSION)" || \
-	  { echo "need cbindgen $(CBINDGEN_VERSION): cargo install cbindgen --locked --version $(CBINDGEN_VERSION)"; exit 1; }
-	cbindgen --quiet --config cbindgen.toml --crate bex-engine --output $(HEADER)
+header: cbindgen
+	$(CBINDGEN) --quiet --config cbindgen.toml --crate bex-engine --output $(HEADER)
 
 # Fails when the committed header differs from what the code generates.
-check-header:
-	@cbindgen --version | grep -q "$(CBINDGEN_VERSION)" || \
-	  { echo "need cbindgen $(CBINDGEN_VERSION): cargo install cbindgen --locked --version $(CBINDGEN_VERSION)"; exit 1; }
-	cbindgen --quiet --config cbindgen.toml --crate bex-engine --output $(DEV_DIR)/bex_engine.h.check
+check-header: cbindgen
+	$(CBINDGEN) --quiet --config cbindgen.toml --crate bex-engine --output $(DEV_DIR)/bex_engine.h.check
 	diff -u $(HEADER) $(DEV_DIR)/bex_engine.h.check
 
 # Plugins are components built for wasm32-wasip2 (plugins/ is its own
 # workspace; it shares target/ with the engine).
-plugins:
+plugins: wasm-target
 	$(CARGO) build --locked --manifest-path plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
 	$(CARGO) build --locked --manifest-path tests/plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
 
@@ -63,7 +80,7 @@ dev:
 # directory, list and inspect it, then run it in the sandbox against the
 # recorded TVmaze responses (no network).
 REPLAY := --data-dir $(DEMO_DIR)/data --replay plugins/tvmaze/fixtures
-demo: dev plugins
+demo: wasm-target dev plugins
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(DEMO_DIR)/tvmaze.bex
 	$(BEX_DEV) inspect $(DEMO_DIR)/tvmaze.bex
@@ -74,7 +91,7 @@ demo: dev plugins
 	$(BEX_DEV) $(REPLAY) --json info bex.tvmaze show:139 | head -c 400; echo
 	$(BEX_DEV) $(REPLAY) stats
 
-test: plugins test-rust check-header test-c
+test: wasm-target cbindgen plugins test-rust check-header test-c
 
 test-rust:
 	$(CARGO) test --locked
