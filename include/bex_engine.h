@@ -9,6 +9,16 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+// The state of a plugin's circuit breaker.
+typedef enum BexBreakerState {
+  // Calls go through.
+  BEX_BREAKER_STATE_CLOSED = 0,
+  // Calls fail fast with `CIRCUIT_OPEN` until the cooldown ends.
+  BEX_BREAKER_STATE_OPEN = 1,
+  // The cooldown ended: the next call is a probe.
+  BEX_BREAKER_STATE_HALF_OPEN = 2,
+} BexBreakerState;
+
 // Stable error codes, shared by the Rust API, the C ABI and the CLI's exit
 // status. Numbers are never reused; new codes are appended.
 typedef enum BexErrorCode {
@@ -60,7 +70,122 @@ typedef enum BexErrorCode {
   BEX_ERROR_CODE_UPGRADE_REQUIRED = 21,
   // Installing would replace a newer version; pass `force` to downgrade.
   BEX_ERROR_CODE_DOWNGRADE = 22,
+  // The request's lane is full (or no instance slot was free); it was
+  // not accepted. Retry later.
+  BEX_ERROR_CODE_BUSY = 23,
+  // The plugin's circuit breaker is open after repeated faults; the
+  // call failed fast without entering the plugin.
+  BEX_ERROR_CODE_CIRCUIT_OPEN = 24,
 } BexErrorCode;
+
+// Lanes for `BexRequestOptions.lane`.
+typedef enum BexLane {
+  // The operation's default: `get-servers` and `resolve-stream` on
+  // Control, everything else on User.
+  BEX_LANE_DEFAULT = 0,
+  // Latency-critical (starting playback); 1 worker by default.
+  BEX_LANE_CONTROL = 1,
+  // Browsing; 4 workers by default.
+  BEX_LANE_USER = 2,
+  // Prefetching; 2 workers by default.
+  BEX_LANE_BACKGROUND = 3,
+} BexLane;
+
+// `bex_cancel_request`'s answer (non-zero means something was cancelled,
+// so it also reads as a bool).
+typedef enum BexCancelResult {
+  // Unknown id, or already finished (its callback was or is being
+  // delivered). Cancelling twice lands here.
+  BEX_CANCEL_RESULT_NOT_FOUND = 0,
+  // It was queued: dropped without entering the plugin; its callback
+  // reports `CANCELLED`.
+  BEX_CANCEL_RESULT_QUEUED = 1,
+  // It was running: it stops at its next check; its callback reports
+  // `CANCELLED` (or its result, if it finished first).
+  BEX_CANCEL_RESULT_RUNNING = 2,
+} BexCancelResult;
+
+// An engine handle: opaque. Create it with `bex_engine_new` or
+// `bex_engine_new_with_config`, free it exactly once with
+// `bex_engine_free`. Every function taking it is thread-safe.
+typedef struct BexEngine BexEngine;
+
+// Receives engine and plugin log lines: `level` is 0 trace, 1 debug,
+// 2 info, 3 warn, 4 error; `plugin_id`, `request_id` and `message` are
+// NUL-terminated UTF-8, valid only during the call (copy what you keep).
+// Called on the thread running the call (a lane worker, or the thread of a
+// synchronous function), never while BEX holds an internal lock.
+typedef void (*BexLogCallback)(void *user_data,
+                               int32_t level,
+                               const char *plugin_id,
+                               const char *request_id,
+                               const char *message);
+
+// One installed plugin. Every string is NUL-terminated UTF-8 owned by the
+// struct: free it with `bex_plugin_info_free` (or the list with
+// `bex_plugin_info_list_free`), never field by field.
+typedef struct BexPluginInfo {
+  // Plugin id, e.g. `"bex.tvmaze"`.
+  char *id;
+  // Display name.
+  char *name;
+  // Installed version (semver).
+  char *version;
+  // One-paragraph description; empty if the manifest has none.
+  char *description;
+  // Allowed network hosts, comma-separated; empty if none.
+  char *hosts;
+  // Capability bits: 1 home, 2 category, 4 search, 8 info, 16 servers,
+  // 32 stream, 64 subtitles, 128 articles.
+  uint32_t capabilities;
+  // Whether calls are allowed.
+  bool enabled;
+  // The circuit breaker's state.
+  enum BexBreakerState breaker;
+  // First install, Unix milliseconds.
+  uint64_t installed_at_ms;
+  // Last install or upgrade, Unix milliseconds.
+  uint64_t updated_at_ms;
+  // Size of the component in bytes.
+  uint64_t component_bytes;
+} BexPluginInfo;
+
+// Installed plugins: `len` entries at `items` (NULL when `len` is 0).
+// Free with `bex_plugin_info_list_free`.
+typedef struct BexPluginInfoList {
+  // The entries.
+  struct BexPluginInfo *items;
+  // How many.
+  size_t len;
+} BexPluginInfoList;
+
+// Receives a request's outcome, exactly once, on a BEX worker thread.
+// `success` true: `payload` is the result JSON (docs/json.md); false:
+// `{"code": "NAME", "number": N, "message": "..."}`. `payload` (`len`
+// bytes of UTF-8, not NUL-terminated) is valid only during the call: copy
+// what you keep. The callback may submit or cancel on the same engine; it
+// must not free it (`bex_engine_free` refuses with `NOT_READY`).
+typedef void (*BexResultCallback)(void *user_data,
+                                  uint64_t request_id,
+                                  bool success,
+                                  const uint8_t *payload,
+                                  size_t len);
+
+// Optional settings of one request (`bex_submit`). A zeroed struct means
+// "all defaults".
+typedef struct BexRequestOptions {
+  // A `BexLane` value; `BEX_LANE_DEFAULT` (0) for the operation's
+  // default lane.
+  int32_t lane;
+  // Lowers the operation's deadline (never raises it); 0 for none.
+  uint32_t timeout_ms;
+  // The user's language (BCP 47), or NULL.
+  const char *locale;
+  // The user's region (ISO 3166-1 alpha-2), or NULL.
+  const char *region;
+  // The id in log lines, or NULL to generate one.
+  const char *request_id;
+} BexRequestOptions;
 
 #ifdef __cplusplus
 extern "C" {
@@ -86,6 +211,259 @@ const char *bex_abi_version(void);
 // Returns a static NUL-terminated string: never NULL, never to be freed.
 // Thread-safe.
 const char *bex_version(void);
+
+// Opens (creating if needed) the data directory `data_dir` with default
+// settings and starts the engine's threads.
+//
+// Returns a handle to free with `bex_engine_free`, or NULL on failure
+// (NULL or non-UTF-8 `data_dir`, another process has it open, storage
+// errors); then `bex_engine_last_error(NULL)` on this thread says why.
+// `data_dir` is copied. Thread-safe.
+struct BexEngine *bex_engine_new(const char *data_dir);
+
+// Like `bex_engine_new`, with settings from `config_json` (NULL for
+// defaults): lanes, permits, limits, the circuit breaker, HTTP record and
+// replay directories, private networks, user agent (docs/c-api.md lists
+// every key). Unknown keys or bad values fail with `INVALID_ARGUMENT`.
+//
+// Returns NULL on failure; `bex_engine_last_error(NULL)` says why. Both
+// strings are copied. Thread-safe.
+struct BexEngine *bex_engine_new_with_config(const char *data_dir, const char *config_json);
+
+// Shuts the engine down and frees it: stops accepting requests, cancels
+// queued and running ones, delivers every outstanding callback, joins
+// every thread, then frees the handle. No callback runs after it returns.
+//
+// Free exactly once, and make no other call with the handle once this
+// began on another thread. NULL is a no-op (returns 0). Returns 0, or
+// `BEX_ERROR_CODE_NOT_READY` when called from one of this engine's own
+// callbacks (it would wait for itself): then nothing is freed and the
+// engine keeps working.
+int32_t bex_engine_free(struct BexEngine *engine);
+
+// Sets (or, with a NULL `callback`, removes) the log callback; see
+// `BexLogCallback`. `user_data` is passed back unchanged and must stay
+// valid until the callback is replaced or the engine freed.
+// Returns 0, or `INVALID_ARGUMENT` for a NULL engine. Thread-safe.
+int32_t bex_engine_set_log_callback(const struct BexEngine *engine,
+                                    BexLogCallback callback,
+                                    void *user_data);
+
+// Engine statistics as JSON (docs/stats.md): per plugin calls, errors by
+// code, p50/p99 latency, fuel and breaker state; per lane queue depth, in
+// flight and rejected; execution permits; HTTP requests and cache hits;
+// uptime; store counts.
+//
+// Returns a string to free with `bex_string_free`, or NULL on failure
+// (see `bex_engine_last_error`). Thread-safe.
+char *bex_engine_stats(const struct BexEngine *engine);
+
+// The message of the last failure of a BEX function on the calling
+// thread (with any engine, or none: pass NULL to read why
+// `bex_engine_new` failed), e.g. `"BUSY: the user lane is full ..."`.
+// Successful calls do not clear it.
+//
+// Returns a string to free with `bex_string_free`, or NULL if this thread
+// saw no failure. Thread-safe (per thread).
+char *bex_engine_last_error(const struct BexEngine *engine);
+
+// The code (`BexErrorCode`) of the calling thread's last failure, or 0
+// if none. `engine` may be NULL. Thread-safe (per thread).
+int32_t bex_engine_last_error_code(const struct BexEngine *engine);
+
+// Frees a string returned by BEX (`bex_engine_stats`,
+// `bex_engine_last_error`, `bex_engine_secret_keys`...). NULL is a no-op.
+// Free each string exactly once. Thread-safe.
+void bex_string_free(char *s);
+
+// Installs (or upgrades) the `.bex` package at `path`: verified, checked
+// against the contract, compiled and committed atomically; a failure
+// leaves the previous version untouched. Refuses a downgrade
+// (`DOWNGRADE`); see `bex_engine_install_force`.
+//
+// Returns 0 or an error code (`bex_engine_last_error` says why).
+// Synchronous, on the caller's thread; thread-safe.
+int bex_engine_install(const struct BexEngine *engine, const char *path);
+
+// `bex_engine_install`, allowing a downgrade when `force` is true.
+int bex_engine_install_force(const struct BexEngine *engine, const char *path, bool force);
+
+// Uninstalls plugin `id` and everything it owns (kv, secrets, compiled
+// code). Returns 0, `NOT_FOUND`, or another error code. Thread-safe.
+int bex_engine_uninstall(const struct BexEngine *engine, const char *id);
+
+// The installed plugins, sorted by id. On failure the list is empty
+// (`len` 0) and `bex_engine_last_error` says why. Free it with
+// `bex_plugin_info_list_free`. Thread-safe.
+struct BexPluginInfoList bex_engine_list_plugins(const struct BexEngine *engine);
+
+// Frees a list from `bex_engine_list_plugins` (an empty one is a no-op).
+// Free each list exactly once.
+void bex_plugin_info_list_free(struct BexPluginInfoList list);
+
+// Fills `*out` with plugin `id`'s details. `out` is written only on
+// success; free its strings with `bex_plugin_info_free`. Returns 0,
+// `NOT_FOUND`, or `INVALID_ARGUMENT` (NULL `out`, bad id). Thread-safe.
+int bex_engine_plugin_info(const struct BexEngine *engine,
+                           const char *id,
+                           struct BexPluginInfo *out);
+
+// Frees the strings of a struct filled by `bex_engine_plugin_info` and
+// sets them to NULL (so a second call is a no-op). The struct itself is
+// the caller's. NULL is a no-op.
+void bex_plugin_info_free(struct BexPluginInfo *info);
+
+// Enables plugin `id` (and closes its circuit breaker). Returns 0 or an
+// error code. Thread-safe.
+int bex_engine_enable(const struct BexEngine *engine, const char *id);
+
+// Disables plugin `id`: its calls fail with `DISABLED` until enabled.
+// Returns 0 or an error code. Thread-safe.
+int bex_engine_disable(const struct BexEngine *engine, const char *id);
+
+// Stores secret `key` (one the plugin's manifest declares) for plugin
+// `plugin_id`. Returns 0 or an error code. Thread-safe.
+int bex_engine_secret_set(const struct BexEngine *engine,
+                          const char *plugin_id,
+                          const char *key,
+                          const char *value);
+
+// Copies secret `key` of `plugin_id`, NUL-terminated, into `out_buf` of
+// `out_buf_len` bytes. Returns 0; `NOT_FOUND` if unset; `INVALID_ARGUMENT`
+// if the buffer is NULL or too small (the message gives the size needed;
+// nothing is written). Thread-safe.
+int bex_engine_secret_get(const struct BexEngine *engine,
+                          const char *plugin_id,
+                          const char *key,
+                          char *out_buf,
+                          size_t out_buf_len);
+
+// Deletes secret `key` of `plugin_id`. Returns 0, `NOT_FOUND`, or another
+// error code. Thread-safe.
+int bex_engine_secret_delete(const struct BexEngine *engine,
+                             const char *plugin_id,
+                             const char *key);
+
+// The names of `plugin_id`'s stored secrets, comma-separated (empty
+// string if none). Returns a string to free with `bex_string_free`, or
+// NULL on failure. Thread-safe.
+char *bex_engine_secret_keys(const struct BexEngine *engine, const char *plugin_id);
+
+// Submits `get-home` (first page) of plugin `plugin_id` on the User lane.
+// Returns the request id, or 0 if not accepted (no callback; see
+// `bex_engine_last_error`). `callback` gets the outcome exactly once on a
+// worker thread. Strings are copied. Thread-safe.
+uint64_t bex_submit_home(const struct BexEngine *engine,
+                         const char *plugin_id,
+                         BexResultCallback callback,
+                         void *user_data);
+
+// Submits `search` for `query` (no filters, first page) on the User
+// lane. Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_search(const struct BexEngine *engine,
+                           const char *plugin_id,
+                           const char *query,
+                           BexResultCallback callback,
+                           void *user_data);
+
+// Submits `get-info` for `media_id` on the User lane. Returns the request
+// id or 0, as `bex_submit_home`.
+uint64_t bex_submit_info(const struct BexEngine *engine,
+                         const char *plugin_id,
+                         const char *media_id,
+                         BexResultCallback callback,
+                         void *user_data);
+
+// Submits `get-servers` for episode or movie `id` on the Control lane.
+// Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_servers(const struct BexEngine *engine,
+                            const char *plugin_id,
+                            const char *id,
+                            BexResultCallback callback,
+                            void *user_data);
+
+// Submits `resolve-stream` for `server_json` (a server object as
+// `get-servers` returned it) on the Control lane. Returns the request id
+// or 0, as `bex_submit_home` (0 with `INVALID_ARGUMENT` for bad JSON).
+uint64_t bex_submit_stream(const struct BexEngine *engine,
+                           const char *plugin_id,
+                           const char *server_json,
+                           BexResultCallback callback,
+                           void *user_data);
+
+// Submits `get-category` of `category_id` at `page` (NULL: the first) on
+// the User lane. Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_category(const struct BexEngine *engine,
+                             const char *plugin_id,
+                             const char *category_id,
+                             const char *page,
+                             BexResultCallback callback,
+                             void *user_data);
+
+// Submits `search` with `filters_json` (a search-filters object, NULL for
+// none) at `page` (NULL: the first) on the User lane. Returns the request
+// id or 0, as `bex_submit_home`.
+uint64_t bex_submit_search_page(const struct BexEngine *engine,
+                                const char *plugin_id,
+                                const char *query,
+                                const char *filters_json,
+                                const char *page,
+                                BexResultCallback callback,
+                                void *user_data);
+
+// Submits `search-subtitles` for `query_json` (a subtitle-query object)
+// on the User lane. Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_subtitles(const struct BexEngine *engine,
+                              const char *plugin_id,
+                              const char *query_json,
+                              BexResultCallback callback,
+                              void *user_data);
+
+// Submits `download-subtitle` of `subtitle_id` on the User lane. Returns
+// the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_subtitle_download(const struct BexEngine *engine,
+                                      const char *plugin_id,
+                                      const char *subtitle_id,
+                                      BexResultCallback callback,
+                                      void *user_data);
+
+// Submits `get-articles` at `page` (NULL: the first) on the User lane.
+// Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_articles(const struct BexEngine *engine,
+                             const char *plugin_id,
+                             const char *page,
+                             BexResultCallback callback,
+                             void *user_data);
+
+// Submits `search-articles` for `query` at `page` (NULL: the first) on
+// the User lane. Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_article_search(const struct BexEngine *engine,
+                                   const char *plugin_id,
+                                   const char *query,
+                                   const char *page,
+                                   BexResultCallback callback,
+                                   void *user_data);
+
+// Submits any operation: `operation` is its name (`"search"`,
+// `"get_home"` or `"get-home"`...), `args_json` an object of its
+// arguments (docs/c-api.md; NULL is `{}`), `options` the lane, timeout and
+// request context (NULL for defaults). Returns the request id or 0, as
+// `bex_submit_home`.
+uint64_t bex_submit(const struct BexEngine *engine,
+                    const char *plugin_id,
+                    const char *operation,
+                    const char *args_json,
+                    const struct BexRequestOptions *options,
+                    BexResultCallback callback,
+                    void *user_data);
+
+// Cancels request `request_id`: a queued request is dropped without
+// entering the plugin, a running one stops at its next check (an epoch
+// tick, or about 20 ms inside a host wait or HTTP read). Its callback
+// reports `CANCELLED`. Returns a `BexCancelResult` (non-zero: something
+// was cancelled). Harmless to repeat; NULL engine returns 0. Thread-safe,
+// also from a callback.
+int32_t bex_cancel_request(const struct BexEngine *engine, uint64_t request_id);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -12,6 +12,7 @@ use crate::component::ComponentError;
 use crate::engine::{CallError, EngineError};
 use crate::manifest::ManifestError;
 use crate::package::PackageError;
+use crate::scheduler::SchedulerError;
 use crate::store::StoreError;
 
 /// Stable error codes, shared by the Rust API, the C ABI and the CLI's exit
@@ -67,11 +68,17 @@ pub enum ErrorCode {
     UpgradeRequired = 21,
     /// Installing would replace a newer version; pass `force` to downgrade.
     Downgrade = 22,
+    /// The request's lane is full (or no instance slot was free); it was
+    /// not accepted. Retry later.
+    Busy = 23,
+    /// The plugin's circuit breaker is open after repeated faults; the
+    /// call failed fast without entering the plugin.
+    CircuitOpen = 24,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::Ok,
         ErrorCode::AbiMismatch,
         ErrorCode::InvalidManifest,
@@ -95,6 +102,8 @@ impl ErrorCode {
         ErrorCode::AlreadyOpen,
         ErrorCode::UpgradeRequired,
         ErrorCode::Downgrade,
+        ErrorCode::Busy,
+        ErrorCode::CircuitOpen,
     ];
 
     /// The code's stable name, e.g. `"ABI_MISMATCH"`.
@@ -123,6 +132,8 @@ impl ErrorCode {
             ErrorCode::AlreadyOpen => "ALREADY_OPEN",
             ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
             ErrorCode::Downgrade => "DOWNGRADE",
+            ErrorCode::Busy => "BUSY",
+            ErrorCode::CircuitOpen => "CIRCUIT_OPEN",
         }
     }
 
@@ -165,6 +176,9 @@ pub enum Error {
     /// A plugin call failed.
     #[error(transparent)]
     Call(#[from] CallError),
+    /// A lane refused, cancelled or lost a request.
+    #[error(transparent)]
+    Scheduler(#[from] SchedulerError),
     /// An argument from the caller is malformed.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -193,6 +207,12 @@ impl Error {
                 EngineError::Wasmtime(_) => ErrorCode::Internal,
             },
             Error::Call(e) => call_code(e),
+            Error::Scheduler(e) => match e {
+                SchedulerError::Busy { .. } => ErrorCode::Busy,
+                SchedulerError::Closed | SchedulerError::InsideCallback => ErrorCode::NotReady,
+                SchedulerError::Cancelled { .. } => ErrorCode::Cancelled,
+                SchedulerError::Panicked(_) => ErrorCode::Internal,
+            },
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 ErrorCode::NotFound
@@ -271,7 +291,9 @@ fn call_code(e: &CallError) -> ErrorCode {
         CallError::Plugin { .. } => ErrorCode::PluginError,
         CallError::NetworkBlocked { .. } => ErrorCode::NetworkBlocked,
         CallError::Network { .. } => ErrorCode::Network,
-        CallError::Busy(_) => ErrorCode::NotReady,
+        CallError::Busy(_) => ErrorCode::Busy,
+        CallError::Cancelled { .. } => ErrorCode::Cancelled,
+        CallError::CircuitOpen { .. } => ErrorCode::CircuitOpen,
         CallError::Load { .. } => ErrorCode::Internal,
     }
 }
@@ -295,6 +317,8 @@ mod tests {
         assert_eq!(ErrorCode::AbiMismatch.number(), 1);
         assert_eq!(ErrorCode::Internal.number(), 16);
         assert_eq!(ErrorCode::Downgrade.number(), 22);
+        assert_eq!(ErrorCode::Busy.number(), 23);
+        assert_eq!(ErrorCode::CircuitOpen.number(), 24);
     }
 
     #[test]
@@ -536,7 +560,41 @@ mod tests {
                 }),
                 C::Network,
             ),
-            (Error::Call(CallError::Busy("b".into())), C::NotReady),
+            (Error::Call(CallError::Busy("b".into())), C::Busy),
+            (
+                Error::Call(CallError::Cancelled {
+                    id: "i".into(),
+                    operation: "o".into(),
+                }),
+                C::Cancelled,
+            ),
+            (
+                Error::Call(CallError::CircuitOpen {
+                    id: "i".into(),
+                    retry_in_ms: 5,
+                }),
+                C::CircuitOpen,
+            ),
+            (
+                Error::Scheduler(SchedulerError::Busy {
+                    lane: "user",
+                    capacity: 1,
+                }),
+                C::Busy,
+            ),
+            (Error::Scheduler(SchedulerError::Closed), C::NotReady),
+            (
+                Error::Scheduler(SchedulerError::InsideCallback),
+                C::NotReady,
+            ),
+            (
+                Error::Scheduler(SchedulerError::Cancelled { id: 1 }),
+                C::Cancelled,
+            ),
+            (
+                Error::Scheduler(SchedulerError::Panicked("p".into())),
+                C::Internal,
+            ),
             (
                 Error::Call(CallError::Load {
                     id: "i".into(),

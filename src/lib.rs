@@ -2,7 +2,8 @@
 //! a media player, with hard limits on what they may do.
 //!
 //! - [`Engine`]: opens a data directory, installs packages and calls
-//!   plugins synchronously in a fresh sandboxed instance per call;
+//!   plugins in a fresh sandboxed instance per call, synchronously or
+//!   through lanes of worker threads ([`Engine::submit`], [`Lane`]);
 //! - [`manifest`]: what a plugin is and may touch (`manifest.yaml`);
 //! - [`package`]: the `.bex` package format;
 //! - [`store`]: the data directory (installed plugins, blobs, kv, secrets);
@@ -15,6 +16,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod bindings;
+mod cancel;
 pub mod component;
 pub mod contract;
 mod digest;
@@ -25,18 +27,25 @@ mod host;
 pub mod limits {
     //! Default limits and ceilings of [`EngineConfig`](crate::EngineConfig).
     pub use crate::engine::{
-        DEFAULT_FUEL, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_RESULT_BYTES,
-        DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB, MAX_TIMEOUT_MS,
+        DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL, DEFAULT_LANES,
+        DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
+        DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB,
+        MAX_TIMEOUT_MS,
     };
 }
 pub mod manifest;
 pub mod package;
+mod permits;
+mod scheduler;
 pub mod store;
 
+pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};
 pub use engine::{
     CallError, CallOptions, DATA_DIR_ENV, Engine, EngineConfig, EngineError, EngineStats,
-    PluginStats, Request, default_data_dir, pack, pack_files,
+    PermitStats, PluginStats, Request, default_data_dir, default_lane, pack, pack_files,
 };
 pub use error::{Error, ErrorCode, Result};
+pub use host::http::HttpStats;
 pub use host::log::{LogLevel, LogRecord, LogSource};
+pub use scheduler::{CancelOutcome, Lane, LaneSize, LaneStats, SchedulerError};

@@ -47,6 +47,21 @@ fn normal_operation_never_starts_a_tokio_runtime() {
     assert!(title(&t.search(id, &format!("fetch:{url}")).unwrap()).ends_with("hello"));
     assert!(t.search(id, "time").is_ok());
     assert!(t.search(id, "rng:8").is_ok());
+    // The same through a lane worker thread.
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    t.engine
+        .submit(
+            id,
+            bex_engine::Request::Search {
+                query: format!("fetch:{url}"),
+                filters: serde_json::json!({}),
+                page: None,
+            },
+            bex_engine::CallOptions::default(),
+            move |_, r| tx.send(r.is_ok()).unwrap(),
+        )
+        .unwrap();
+    assert!(rx.recv().unwrap());
     assert!(
         t.logs()
             .iter()

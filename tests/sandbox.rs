@@ -11,7 +11,12 @@ use common::{Hostile, TestEngine, title};
 const ID: &str = "bex.hostile";
 
 fn engine_with(limits: OperationLimits) -> TestEngine {
-    let t = TestEngine::new(|c| c.default_limits(limits));
+    // These tests fault on purpose, one after another: the circuit breaker
+    // (tests/lanes.rs) would turn later faults into CIRCUIT_OPEN.
+    let t = TestEngine::new(|c| {
+        c.default_limits(limits)
+            .circuit_breaker(0, std::time::Duration::ZERO)
+    });
     Hostile::default().install(&t.engine);
     t
 }

@@ -206,6 +206,7 @@ fn call_options_reach_the_plugin_and_its_log() {
         locale: Some("en-US".into()),
         region: Some("US".into()),
         extra: vec![],
+        ..Default::default()
     };
     let json = engine
         .call_with(

@@ -2,13 +2,14 @@
 //! JSON, the export called, the outcome classified, buffered effects
 //! committed (key-value writes) or dropped (on a trap).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
 use super::registry::{Export, Limits, Loaded};
 use super::values;
+use crate::cancel::{CancelToken, Cancelled};
 use crate::contract::Operation;
 use crate::host::log::LogLevel;
 use crate::host::{DeadlineExceeded, HostState};
@@ -95,9 +96,28 @@ pub enum CallError {
         /// What the plugin reported.
         plugin: String,
     },
-    /// Every instance slot is in use.
+    /// Every instance slot is in use, or no execution permit freed up
+    /// within the call's timeout.
     #[error("too many plugin calls at once; retry when one finishes ({0})")]
     Busy(String),
+    /// The call was cancelled; it stopped at its next check.
+    #[error("{id} {operation}: cancelled")]
+    Cancelled {
+        /// Plugin id.
+        id: String,
+        /// Operation.
+        operation: String,
+    },
+    /// The plugin's circuit breaker is open; the plugin was not entered.
+    #[error(
+        "plugin {id} is failing repeatedly: calls are refused for {retry_in_ms} ms more (circuit breaker open)"
+    )]
+    CircuitOpen {
+        /// Plugin id.
+        id: String,
+        /// When a probe call will be let through.
+        retry_in_ms: u64,
+    },
     /// The plugin could not be compiled or linked.
     #[error("plugin {id} could not be loaded: {message}")]
     Load {
@@ -111,11 +131,13 @@ pub enum CallError {
 /// What a call needs besides the loaded plugin.
 pub(crate) struct CallSpec<'a> {
     pub wasm: &'a wasmtime::Engine,
-    pub tick: Duration,
     pub max_result_bytes: usize,
     pub request_id: &'a str,
     pub op: Operation,
     pub params: Vec<Val>,
+    /// The export's limits, its timeout possibly lowered by the caller.
+    pub limits: Limits,
+    pub cancel: &'a CancelToken,
 }
 
 /// The outcome, and what it cost.
@@ -126,7 +148,9 @@ pub(crate) struct CallOutcome {
 
 /// Runs one call of `export` in a fresh store.
 pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallOutcome {
-    let limits = export.limits;
+    let limits = spec.limits;
+    // Host waits and HTTP reads on this thread look at the token.
+    let _entered = spec.cancel.enter();
     let deadline = Instant::now() + limits.timeout;
     let state = HostState::new(
         loaded.env.clone(),
@@ -137,11 +161,19 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     let mut store = Store::new(spec.wasm, state);
     store.limiter(|s| &mut s.limiter);
     store.set_hostcall_fuel(spec.max_result_bytes);
-    let ticks = limits
-        .timeout
-        .as_nanos()
-        .div_ceil(spec.tick.as_nanos().max(1)) as u64;
-    store.set_epoch_deadline(ticks.max(1));
+    // Every tick, the epoch callback looks at the cancel flag and the
+    // deadline; the guest runs between ticks at full speed.
+    let cancel = spec.cancel.clone();
+    store.epoch_deadline_callback(move |_| {
+        if cancel.is_cancelled() {
+            return Err(Cancelled.into());
+        }
+        if Instant::now() >= deadline {
+            return Ok(wasmtime::UpdateDeadline::Interrupt);
+        }
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    });
+    store.set_epoch_deadline(1);
     if let Err(e) = store.set_fuel(limits.fuel) {
         return CallOutcome {
             result: Err(fault(loaded, spec.op, format!("arming fuel: {e:#}"))),
@@ -241,6 +273,9 @@ fn classify(
         timeout_ms: timeout.as_millis() as u64,
         detail: detail.to_string(),
     };
+    if e.downcast_ref::<Cancelled>().is_some() {
+        return CallError::Cancelled { id, operation };
+    }
     if e.downcast_ref::<DeadlineExceeded>().is_some() {
         return timed_out(" while waiting on the host");
     }

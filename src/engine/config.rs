@@ -11,6 +11,7 @@ use crate::contract::Operation;
 use crate::host::log::{LogRecord, LogSink};
 use crate::manifest::OperationLimits;
 use crate::package::PackageLimits;
+use crate::scheduler::{Lane, LaneSize};
 
 /// Environment variable naming the default data directory.
 pub const DATA_DIR_ENV: &str = "BEX_DATA_DIR";
@@ -31,8 +32,30 @@ pub const MAX_MEMORY_MB: u32 = 256;
 pub const DEFAULT_MAX_RESULT_BYTES: usize = 16 * 1024 * 1024;
 /// Default cap on an HTTP response body (decoded).
 pub const DEFAULT_MAX_HTTP_BODY_BYTES: u64 = 8 * 1024 * 1024;
-/// Default number of plugin instances alive at once.
-pub const DEFAULT_MAX_INSTANCES: u32 = 8;
+/// Default number of plugin calls executing at once across all lanes (the
+/// execution permits); the instance pool has exactly this many slots.
+pub const DEFAULT_MAX_INSTANCES: u32 = 4;
+/// Default number of host HTTP requests on the wire at once, all plugins.
+pub const DEFAULT_MAX_HTTP_IN_FLIGHT: u32 = 8;
+/// Default consecutive faults that open a plugin's circuit breaker.
+pub const DEFAULT_BREAKER_THRESHOLD: u32 = 5;
+/// Default time an open breaker refuses calls before a probe.
+pub const DEFAULT_BREAKER_COOLDOWN_MS: u64 = 30_000;
+/// Default lane sizes: Control 1 worker, User 4, Background 2.
+pub const DEFAULT_LANES: [LaneSize; 3] = [
+    LaneSize {
+        workers: 1,
+        capacity: 64,
+    },
+    LaneSize {
+        workers: 4,
+        capacity: 256,
+    },
+    LaneSize {
+        workers: 2,
+        capacity: 256,
+    },
+];
 
 /// How to open an [`Engine`](crate::Engine).
 #[derive(Clone)]
@@ -44,13 +67,16 @@ pub struct EngineConfig {
     pub(crate) ceilings: OperationLimits,
     pub(crate) max_result_bytes: usize,
     pub(crate) max_instances: u32,
+    pub(crate) lanes: [LaneSize; 3],
+    pub(crate) breaker_threshold: u32,
+    pub(crate) breaker_cooldown: Duration,
     pub(crate) epoch_tick: Duration,
     pub(crate) http: HttpConfig,
     pub(crate) log_sink: LogSink,
 }
 
 /// Outbound HTTP settings (part of [`EngineConfig`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct HttpConfig {
     pub allow_private_networks: bool,
     pub resolve: BTreeMap<String, Vec<IpAddr>>,
@@ -58,6 +84,7 @@ pub(crate) struct HttpConfig {
     pub replay_dir: Option<PathBuf>,
     pub max_body_bytes: Option<u64>,
     pub user_agent: Option<String>,
+    pub max_in_flight: u32,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -67,6 +94,9 @@ impl std::fmt::Debug for EngineConfig {
             .field("defaults", &self.defaults)
             .field("ceilings", &self.ceilings)
             .field("max_instances", &self.max_instances)
+            .field("lanes", &self.lanes)
+            .field("breaker_threshold", &self.breaker_threshold)
+            .field("breaker_cooldown", &self.breaker_cooldown)
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
@@ -92,8 +122,19 @@ impl EngineConfig {
             },
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             max_instances: DEFAULT_MAX_INSTANCES,
+            lanes: DEFAULT_LANES,
+            breaker_threshold: DEFAULT_BREAKER_THRESHOLD,
+            breaker_cooldown: Duration::from_millis(DEFAULT_BREAKER_COOLDOWN_MS),
             epoch_tick: Duration::from_millis(10),
-            http: HttpConfig::default(),
+            http: HttpConfig {
+                allow_private_networks: false,
+                resolve: BTreeMap::new(),
+                record_dir: None,
+                replay_dir: None,
+                max_body_bytes: None,
+                user_agent: None,
+                max_in_flight: DEFAULT_MAX_HTTP_IN_FLIGHT,
+            },
             log_sink: LogSink::discard(),
         }
     }
@@ -144,11 +185,42 @@ impl EngineConfig {
         self
     }
 
-    /// Plugin instances that may exist at once (the pooling allocator's
-    /// size); each reserves the memory ceiling of address space.
-    /// Defaults to [`DEFAULT_MAX_INSTANCES`].
+    /// Plugin calls that may execute at once across all lanes (the global
+    /// execution permits). The instance pool gets exactly this many slots,
+    /// so a call holding a permit always finds one; each reserves the
+    /// memory ceiling of address space. Calls beyond it wait for a permit
+    /// (cancellable, bounded by their timeout).
+    /// Defaults to [`DEFAULT_MAX_INSTANCES`] (4).
     pub fn max_instances(mut self, n: u32) -> Self {
         self.max_instances = n.max(1);
+        self
+    }
+
+    /// Worker threads and queue capacity of `lane` (each at least 1).
+    /// Defaults to [`DEFAULT_LANES`]: Control 1 worker and 64 queued, User 4
+    /// and 256, Background 2 and 256.
+    pub fn lane(mut self, lane: Lane, size: LaneSize) -> Self {
+        self.lanes[lane as usize] = size;
+        self
+    }
+
+    /// Host HTTP requests that may be on the wire at once, all plugins
+    /// together (each plugin's `network.concurrent` still applies).
+    /// Defaults to [`DEFAULT_MAX_HTTP_IN_FLIGHT`] (8).
+    pub fn max_http_in_flight(mut self, n: u32) -> Self {
+        self.http.max_in_flight = n.max(1);
+        self
+    }
+
+    /// The circuit breaker: after `threshold` consecutive faults (traps,
+    /// timeouts, fuel exhaustion) a plugin's calls fail fast with
+    /// `CIRCUIT_OPEN` for `cooldown`, then one probe call decides whether
+    /// it closes again. A threshold of 0 turns the breaker off.
+    /// Defaults to [`DEFAULT_BREAKER_THRESHOLD`] (5) and
+    /// [`DEFAULT_BREAKER_COOLDOWN_MS`] (30 s).
+    pub fn circuit_breaker(mut self, threshold: u32, cooldown: Duration) -> Self {
+        self.breaker_threshold = threshold;
+        self.breaker_cooldown = cooldown;
         self
     }
 

@@ -1,10 +1,14 @@
 //! The engine: a data directory's store, a wasmtime engine with its epoch
-//! ticker, the host's HTTP client and the loaded plugins, behind one
-//! cheap-to-clone handle. Calls are synchronous and run on the caller's
-//! thread.
+//! ticker, the host's HTTP client, the loaded plugins and the lanes, behind
+//! one cheap-to-clone handle. Calls run on the caller's thread
+//! ([`Engine::call_with`]) or on a lane's worker threads
+//! ([`Engine::submit`]).
 
+mod breaker;
 mod call;
 mod config;
+mod config_json;
+mod dispatch;
 pub(crate) mod linker;
 mod registry;
 mod request;
@@ -15,30 +19,35 @@ mod wasm;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::json;
 
+use crate::cancel::CancelToken;
 use crate::component;
-use crate::error::{Error, ErrorCode, Result};
-use crate::host::http::{HttpClient, PluginNet};
-use crate::host::{HostState, PluginEnv};
+use crate::error::{Error, Result};
+use crate::host::HostState;
+use crate::host::http::{HttpClient, HttpStats};
 use crate::manifest::validate_plugin_id;
 use crate::package::Package;
+use crate::permits::Permits;
+use crate::scheduler::{LaneStats, Scheduler};
 use crate::store::{InstallReport, InstalledPlugin, Store, StoreStats, UninstallReport};
-use registry::{LoadFailure, Loaded, Registry};
+use breaker::Breakers;
+use registry::Registry;
 
 pub use call::CallError;
 pub(crate) use config::HttpConfig;
 pub use config::{
-    DATA_DIR_ENV, DEFAULT_FUEL, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_INSTANCES,
+    DATA_DIR_ENV, DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL,
+    DEFAULT_LANES, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
     DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, EngineConfig, MAX_FUEL,
     MAX_MEMORY_MB, MAX_TIMEOUT_MS, default_data_dir,
 };
+pub use dispatch::default_lane;
 pub use request::{CallOptions, Request};
 pub use stats::PluginStats;
 pub(crate) use wasm::wasm_config;
@@ -56,22 +65,44 @@ pub enum EngineError {
     Wasmtime(String),
 }
 
-/// Store counts and per-plugin call statistics.
+/// Store counts, per-plugin call statistics, lanes, permits and HTTP
+/// (docs/stats.md).
 #[derive(Clone, Debug, Serialize)]
 pub struct EngineStats {
+    /// Milliseconds since the engine opened.
+    pub uptime_ms: u64,
     /// The data directory's counts.
     #[serde(flatten)]
     pub store: StoreStats,
     /// Calls since the engine opened, per plugin.
     pub calls: Vec<PluginStats>,
+    /// Each lane's queue and workers.
+    pub lanes: Vec<LaneStats>,
+    /// The global execution permits.
+    pub executions: PermitStats,
+    /// Host HTTP across all plugins.
+    pub http: HttpStats,
+}
+
+/// Use of a global permit pool.
+#[derive(Clone, Debug, Serialize)]
+pub struct PermitStats {
+    /// Held now.
+    pub in_use: u32,
+    /// The pool's size.
+    pub max: u32,
 }
 
 /// A BEX engine. Cheap to clone; all clones share the store, the wasmtime
-/// engine and the loaded plugins. The last clone dropped stops the epoch
-/// ticker.
+/// engine, the loaded plugins and the lanes. Dropping the last clone shuts
+/// the lanes down (see [`Engine::shutdown`]) and stops the epoch ticker.
+/// `Send` and `Sync`: use it from any thread.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+    /// Only the handles own the lanes: workers hold `inner` alone, so the
+    /// last handle dropped shuts them down.
+    lanes: Arc<Scheduler>,
 }
 
 struct Inner {
@@ -87,6 +118,11 @@ struct Inner {
     load_lock: Mutex<()>,
     stats: Mutex<BTreeMap<String, PluginStats>>,
     next_request: AtomicU64,
+    breakers: Breakers,
+    /// Plugin executions at once, all lanes and direct calls together; the
+    /// instance pool has exactly this many slots.
+    executions: Permits,
+    opened: Instant,
     _ticker: ticker::Ticker,
 }
 
@@ -106,8 +142,14 @@ impl Engine {
         let http = Arc::new(HttpClient::new(&config.http).map_err(EngineError::Setup)?);
         let ticker = ticker::Ticker::start(wasm.clone(), config.epoch_tick)
             .map_err(|e| EngineError::Setup(format!("starting the epoch thread: {e}")))?;
+        let lanes = Scheduler::start(config.lanes)
+            .map_err(|e| EngineError::Setup(format!("starting the lane threads: {e}")))?;
         let engine = Engine {
+            lanes: Arc::new(lanes),
             inner: Arc::new(Inner {
+                breakers: Breakers::new(config.breaker_threshold, config.breaker_cooldown),
+                executions: Permits::new(config.max_instances),
+                opened: Instant::now(),
                 config,
                 store,
                 wasm,
@@ -195,6 +237,13 @@ impl Engine {
     }
 
     fn compile(&self, package: &Package) -> Result<Vec<u8>> {
+        // Checking instantiates the component: it takes an instance slot
+        // like any call.
+        let _permit = self
+            .inner
+            .executions
+            .acquire(Instant::now() + Duration::from_secs(60))
+            .map_err(|_| CallError::Busy("no instance slot freed for the install check".into()))?;
         let component =
             component::check_with(&self.inner.wasm, package.manifest(), package.component())?;
         let artifact = component.serialize().map_err(wasmtime_error)?;
@@ -213,6 +262,7 @@ impl Engine {
             .store
             .install(package, force, Some((&key, record)))?;
         self.inner.registry.invalidate(&report.id);
+        self.inner.breakers.reset(&report.id);
         Ok(report)
     }
 
@@ -240,6 +290,9 @@ impl Engine {
         validate_plugin_id(id)?;
         let was = self.inner.store.set_enabled(id, enabled)?;
         self.inner.registry.invalidate(id);
+        if enabled {
+            self.inner.breakers.reset(id);
+        }
         Ok(was)
     }
 
@@ -267,19 +320,35 @@ impl Engine {
         Ok(self.inner.store.secret_keys(id)?)
     }
 
-    /// Store counts and call statistics.
+    /// The state of plugin `id`'s circuit breaker: `"closed"`, `"open"`
+    /// or `"half_open"`.
+    pub fn breaker_state(&self, id: &str) -> &'static str {
+        self.inner.breakers.state_name(id)
+    }
+
+    /// Store counts, call statistics, lanes, permits and HTTP counters.
     pub fn stats(&self) -> Result<EngineStats> {
-        let calls = self
-            .inner
+        let inner = &self.inner;
+        let mut calls: Vec<PluginStats> = inner
             .stats
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .values()
             .cloned()
             .collect();
+        for c in &mut calls {
+            c.breaker = inner.breakers.state_name(&c.id).to_string();
+        }
         Ok(EngineStats {
-            store: self.inner.store.stats()?,
+            uptime_ms: inner.opened.elapsed().as_millis() as u64,
+            store: inner.store.stats()?,
             calls,
+            lanes: self.lanes.stats(),
+            executions: PermitStats {
+                in_use: inner.executions.in_use(),
+                max: inner.executions.max(),
+            },
+            http: inner.http.stats(),
         })
     }
 
@@ -289,139 +358,24 @@ impl Engine {
         self.call_with(id, request, &CallOptions::default())
     }
 
-    /// Calls a plugin: a fresh instance under the operation's limits, on
-    /// this thread. Returns the result as JSON (docs/json.md).
+    /// Calls a plugin on this thread: a fresh instance under the
+    /// operation's limits, once an execution permit is free. Returns the
+    /// result as JSON (docs/json.md).
     pub fn call_with(&self, id: &str, request: &Request, options: &CallOptions) -> Result<String> {
-        validate_plugin_id(id)?;
-        let loaded = self.loaded(id)?;
-        if !loaded.plugin.enabled {
-            return Err(CallError::Disabled { id: id.to_string() }.into());
-        }
-        let op = request.operation();
-        let Some(export) = loaded.exports.get(&op) else {
-            return Err(CallError::Unsupported {
-                id: id.to_string(),
-                capability: op.capability().manifest_key().to_string(),
-                operation: op.name().to_string(),
-            }
-            .into());
-        };
-        let request_id = options.request_id.clone().unwrap_or_else(|| {
-            format!(
-                "r{}",
-                self.inner.next_request.fetch_add(1, Ordering::Relaxed)
-            )
-        });
-        let ctx = json!({
-            "request_id": request_id,
-            "locale": options.locale,
-            "region": options.region,
-            "deadline_ms": export.limits.timeout.as_millis() as u64,
-            "extra": options.extra,
-        });
-        let args: Vec<serde_json::Value> = std::iter::once(ctx).chain(request.args()).collect();
-        if args.len() != export.params.len() {
-            return Err(Error::InvalidArgument(format!(
-                "{} takes {} arguments",
-                op.function(),
-                export.params.len()
-            )));
-        }
-        let params = export
-            .params
-            .iter()
-            .zip(&args)
-            .map(|((name, ty), v)| values::from_json(ty, v, &name.replace('-', "_")))
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(Error::InvalidArgument)?;
-        let started = Instant::now();
-        let outcome = call::run(
-            &loaded,
-            export,
-            call::CallSpec {
-                wasm: &self.inner.wasm,
-                tick: self.inner.config.epoch_tick,
-                max_result_bytes: self.inner.config.max_result_bytes,
-                request_id: &request_id,
-                op,
-                params,
-            },
-        );
-        let result = outcome.result.map_err(Error::from);
-        self.record(
-            id,
-            result.as_ref().map(|_| ()).map_err(Error::code),
-            outcome.fuel_used,
-            started,
-        );
-        result
+        self.inner.call(id, request, options, &CancelToken::new())
     }
 
-    fn record(
+    /// [`Engine::call_with`] that stops with `CANCELLED` when `cancel` is
+    /// cancelled from another thread.
+    pub fn call_cancellable(
         &self,
         id: &str,
-        outcome: std::result::Result<(), ErrorCode>,
-        fuel: u64,
-        started: Instant,
-    ) {
-        let mut stats = self.inner.stats.lock().unwrap_or_else(|p| p.into_inner());
-        stats_entry(&mut stats, id).record(outcome, fuel, started.elapsed());
+        request: &Request,
+        options: &CallOptions,
+        cancel: &CancelToken,
+    ) -> Result<String> {
+        self.inner.call(id, request, options, cancel)
     }
-
-    /// The plugin ready to call, loading it if needed.
-    fn loaded(&self, id: &str) -> Result<Arc<Loaded>> {
-        if let Some(l) = self.inner.registry.get(id) {
-            return Ok(l);
-        }
-        let inner = &self.inner;
-        let _loading = inner.load_lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(l) = inner.registry.get(id) {
-            return Ok(l);
-        }
-        let plugin = inner.store.plugin(id)?;
-        let m = &plugin.manifest;
-        let env = PluginEnv {
-            id: plugin.id.clone(),
-            store: Some(inner.store.clone()),
-            storage_quota: m.storage.enabled.then_some(m.storage.quota_bytes),
-            secrets: Arc::from(m.secrets.clone()),
-            net: (!m.network.hosts.is_empty())
-                .then(|| Arc::new(PluginNet::new(inner.http.clone(), m.network.clone()))),
-            sink: inner.config.log_sink.clone(),
-        };
-        let loaded = registry::load(
-            &inner.wasm,
-            &inner.engine_hash,
-            &inner.linker,
-            &inner.config,
-            &inner.store,
-            env,
-            plugin,
-        )
-        .map_err(|e| match e {
-            LoadFailure::Store(s) => Error::from(s),
-            LoadFailure::Engine(message) => CallError::Load {
-                id: id.to_string(),
-                message,
-            }
-            .into(),
-        })?;
-        if loaded.compiled {
-            let mut stats = inner.stats.lock().unwrap_or_else(|p| p.into_inner());
-            stats_entry(&mut stats, id).compiles += 1;
-        }
-        let loaded = Arc::new(loaded);
-        inner.registry.insert(loaded.clone());
-        Ok(loaded)
-    }
-}
-
-/// The statistics of plugin `id`, created on first use.
-fn stats_entry<'a>(stats: &'a mut BTreeMap<String, PluginStats>, id: &str) -> &'a mut PluginStats {
-    stats.entry(id.to_string()).or_insert_with(|| PluginStats {
-        id: id.to_string(),
-        ..PluginStats::default()
-    })
 }
 
 /// Builds a package from a manifest and a component after checking both:

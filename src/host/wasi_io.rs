@@ -66,6 +66,9 @@ impl SyncIoView<'_> {
         if Instant::now() >= self.deadline {
             return Err(DeadlineExceeded.into());
         }
+        if crate::cancel::CancelToken::current_cancelled() {
+            return Err(crate::cancel::Cancelled.into());
+        }
         std::thread::sleep(BLOCK_STEP);
         Ok(())
     }

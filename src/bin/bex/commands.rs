@@ -75,6 +75,27 @@ pub fn run(args: &Args) -> Result<Report> {
                 s.kv_entries,
                 s.secrets
             );
+            let mut text = text;
+            text.push_str(&format!(
+                "\nuptime:      {} ms\nexecutions:  {} of {} permits in use\nhttp:        {} requests, {} cache hits",
+                all.uptime_ms,
+                all.executions.in_use,
+                all.executions.max,
+                all.http.requests,
+                all.http.cache_hits
+            ));
+            for l in &all.lanes {
+                text.push_str(&format!(
+                    "\nlane {:<10} {} workers, {} queued of {}, {} in flight, {} rejected",
+                    l.lane, l.workers, l.queued, l.capacity, l.in_flight, l.rejected
+                ));
+            }
+            for c in &all.calls {
+                text.push_str(&format!(
+                    "\nplugin {}: {} calls, {} ok, p50 {} us, p99 {} us, breaker {}",
+                    c.id, c.calls, c.ok, c.p50_us, c.p99_us, c.breaker
+                ));
+            }
             Ok(Report::new(to_json(&all), text))
         }
         // Call commands were dispatched above.

@@ -1,7 +1,7 @@
-//! Per-plugin outbound limits: a token bucket for `network.rate_per_minute`
-//! and a counting semaphore for `network.concurrent`.
+//! Per-plugin outbound rate: a token bucket for `network.rate_per_minute`
+//! (`network.concurrent` is a [`Permits`](crate::permits::Permits)).
 
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Requests per minute, with bursts of a tenth of a minute's worth.
@@ -37,53 +37,9 @@ impl TokenBucket {
     }
 }
 
-/// At most `max` requests in flight.
-pub(crate) struct Permits {
-    max: u32,
-    used: Mutex<u32>,
-    freed: Condvar,
-}
-
-/// A request slot, returned on drop.
-pub(crate) struct Permit<'a>(&'a Permits);
-
-impl Permits {
-    pub fn new(max: u32) -> Permits {
-        Permits {
-            max: max.max(1),
-            used: Mutex::new(0),
-            freed: Condvar::new(),
-        }
-    }
-
-    /// Waits for a slot until `deadline`; `None` if it passes first.
-    pub fn acquire(&self, deadline: Instant) -> Option<Permit<'_>> {
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        while *used >= self.max {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            used = self
-                .freed
-                .wait_timeout(used, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
-        *used += 1;
-        Some(Permit(self))
-    }
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        let mut used = self.0.used.lock().unwrap_or_else(|p| p.into_inner());
-        *used -= 1;
-        self.0.freed.notify_one();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn bucket_allows_a_burst_then_refuses() {
@@ -95,23 +51,5 @@ mod tests {
         let one = TokenBucket::per_minute(1);
         assert!(one.try_take());
         assert!(!one.try_take());
-    }
-
-    #[test]
-    fn permits_block_until_freed_or_deadline() {
-        let p = Permits::new(1);
-        let first = p.acquire(Instant::now() + Duration::from_secs(1)).unwrap();
-        assert!(
-            p.acquire(Instant::now() + Duration::from_millis(20))
-                .is_none()
-        );
-        std::thread::scope(|s| {
-            let waiter = s.spawn(|| {
-                p.acquire(Instant::now() + Duration::from_secs(10))
-                    .is_some()
-            });
-            drop(first);
-            assert!(waiter.join().unwrap());
-        });
     }
 }

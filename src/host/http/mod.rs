@@ -8,11 +8,13 @@
 
 mod addr;
 mod cache;
+mod cancellable;
 mod limits;
 mod recording;
 mod transport;
 mod url;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,9 +22,11 @@ use ureq::http::Method;
 
 use super::HostState;
 use crate::bindings::bex::plugin::http as wit;
+use crate::cancel::{CancelToken, Cancelled};
 use crate::manifest::Network;
+use crate::permits::{Permits, Refused};
 use cache::{Cached, ResponseCache};
-use limits::{Permits, TokenBucket};
+use limits::TokenBucket;
 use transport::{Hop, HopError, Transport};
 use url::Url;
 
@@ -31,11 +35,29 @@ pub const MAX_REDIRECTS: usize = 10;
 /// Timeout of a request that sets none (still bounded by the deadline).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The engine's HTTP side: one transport (network, recorder or replay) and
-/// the defaults, shared by every plugin.
+/// The engine's HTTP side: one transport (network, recorder or replay),
+/// the defaults, the global in-flight limit and counters, shared by every
+/// plugin.
 pub(crate) struct HttpClient {
     transport: Box<dyn Transport>,
     max_body_bytes: u64,
+    /// Requests on the wire at once, across all plugins.
+    in_flight: Permits,
+    requests: AtomicU64,
+    cache_hits: AtomicU64,
+}
+
+/// Engine-wide HTTP counters.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HttpStats {
+    /// Requests sent (each redirect hop counts), cache hits excluded.
+    pub requests: u64,
+    /// Requests answered from a plugin's cache.
+    pub cache_hits: u64,
+    /// Requests on the wire now.
+    pub in_flight: u32,
+    /// The most that may be on the wire at once.
+    pub max_in_flight: u32,
 }
 
 impl HttpClient {
@@ -64,7 +86,20 @@ impl HttpClient {
             max_body_bytes: config
                 .max_body_bytes
                 .unwrap_or(crate::engine::DEFAULT_MAX_HTTP_BODY_BYTES),
+            in_flight: Permits::new(config.max_in_flight),
+            requests: AtomicU64::new(0),
+            cache_hits: AtomicU64::new(0),
         })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> HttpStats {
+        HttpStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            in_flight: self.in_flight.in_use(),
+            max_in_flight: self.in_flight.max(),
+        }
     }
 }
 
@@ -164,6 +199,7 @@ impl HostState {
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&cache_key, allow_stale);
             if let Some(c) = hit {
+                net.client.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(wit::Response {
                     status: c.status,
                     headers: c.headers,
@@ -178,11 +214,7 @@ impl HostState {
                 net.policy.rate_per_minute
             )));
         }
-        let Some(_permit) = net.permits.acquire(self.deadline) else {
-            return Err(wit::HttpError::Timeout(
-                "the call's deadline passed while waiting for a free connection slot".into(),
-            ));
-        };
+        let _permit = net.permits.acquire(self.deadline).map_err(slot_refused)?;
         let max_bytes = req
             .max_bytes
             .unwrap_or(net.client.max_body_bytes)
@@ -204,6 +236,12 @@ impl HostState {
                 ));
             }
             self.http.requests += 1;
+            let _wire = net
+                .client
+                .in_flight
+                .acquire(self.deadline)
+                .map_err(slot_refused)?;
+            net.client.requests.fetch_add(1, Ordering::Relaxed);
             let response = net
                 .client
                 .transport
@@ -270,8 +308,24 @@ impl HostState {
     }
 }
 
+fn slot_refused(r: Refused) -> wit::HttpError {
+    match r {
+        Refused::Deadline => wit::HttpError::Timeout(
+            "the call's deadline passed while waiting for a free connection slot".into(),
+        ),
+        // The call ends with CANCELLED right after (see send_request).
+        Refused::Cancelled => wit::HttpError::Network("the request was cancelled".into()),
+    }
+}
+
 impl wit::Host for HostState {
     fn send_request(&mut self, req: wit::Request) -> HttpResult {
-        Ok(self.send(req))
+        let response = self.send(req);
+        // A cancelled request ends the call here, whatever the plugin
+        // would make of the error.
+        if CancelToken::current_cancelled() {
+            return Err(Cancelled.into());
+        }
+        Ok(response)
     }
 }

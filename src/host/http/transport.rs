@@ -9,10 +9,11 @@ use std::time::Duration;
 use ureq::config::Config;
 use ureq::http::{self, Uri};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Connector, NextTimeout, RustlsConnector, TcpConnector};
 use ureq::{Agent, Body};
 
 use super::addr;
+use super::cancellable::CancelConnector;
 use super::url::Url;
 
 /// Request headers a plugin may not set: the host decides framing,
@@ -185,7 +186,15 @@ impl Live {
             fixed,
         };
         Live {
-            agent: Agent::with_parts(config, DefaultConnector::new(), resolver),
+            // TCP, then the cancellable layer, then TLS over it (no proxy
+            // connectors: proxies are off).
+            agent: Agent::with_parts(
+                config,
+                TcpConnector::default()
+                    .chain(CancelConnector)
+                    .chain(RustlsConnector::default()),
+                resolver,
+            ),
             user_agent,
         }
     }

@@ -1,0 +1,362 @@
+//! Plugin management and secrets: synchronous functions, run on the
+//! caller's thread.
+
+use std::ffi::{c_char, c_int};
+use std::path::Path;
+
+use super::args::{free_c, text, to_c};
+use super::engine::{BexEngine, handle};
+use super::{code_of, fail, guard};
+use crate::error::{Error, ErrorCode};
+use crate::store::InstalledPlugin;
+
+/// The state of a plugin's circuit breaker.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BexBreakerState {
+    /// Calls go through.
+    Closed = 0,
+    /// Calls fail fast with `CIRCUIT_OPEN` until the cooldown ends.
+    Open = 1,
+    /// The cooldown ended: the next call is a probe.
+    HalfOpen = 2,
+}
+
+/// One installed plugin. Every string is NUL-terminated UTF-8 owned by the
+/// struct: free it with `bex_plugin_info_free` (or the list with
+/// `bex_plugin_info_list_free`), never field by field.
+#[repr(C)]
+pub struct BexPluginInfo {
+    /// Plugin id, e.g. `"bex.tvmaze"`.
+    pub id: *mut c_char,
+    /// Display name.
+    pub name: *mut c_char,
+    /// Installed version (semver).
+    pub version: *mut c_char,
+    /// One-paragraph description; empty if the manifest has none.
+    pub description: *mut c_char,
+    /// Allowed network hosts, comma-separated; empty if none.
+    pub hosts: *mut c_char,
+    /// Capability bits: 1 home, 2 category, 4 search, 8 info, 16 servers,
+    /// 32 stream, 64 subtitles, 128 articles.
+    pub capabilities: u32,
+    /// Whether calls are allowed.
+    pub enabled: bool,
+    /// The circuit breaker's state.
+    pub breaker: BexBreakerState,
+    /// First install, Unix milliseconds.
+    pub installed_at_ms: u64,
+    /// Last install or upgrade, Unix milliseconds.
+    pub updated_at_ms: u64,
+    /// Size of the component in bytes.
+    pub component_bytes: u64,
+}
+
+/// Installed plugins: `len` entries at `items` (NULL when `len` is 0).
+/// Free with `bex_plugin_info_list_free`.
+#[repr(C)]
+pub struct BexPluginInfoList {
+    /// The entries.
+    pub items: *mut BexPluginInfo,
+    /// How many.
+    pub len: usize,
+}
+
+fn info(e: &BexEngine, p: &InstalledPlugin) -> BexPluginInfo {
+    let m = &p.manifest;
+    let hosts: Vec<String> = m.network.hosts.iter().map(|h| h.to_string()).collect();
+    BexPluginInfo {
+        id: to_c(p.id.clone()),
+        name: to_c(p.name.clone()),
+        version: to_c(p.version.clone()),
+        description: to_c(m.display.description.clone().unwrap_or_default()),
+        hosts: to_c(hosts.join(",")),
+        capabilities: m.provides.bits(),
+        enabled: p.enabled,
+        breaker: match e.engine.breaker_state(&p.id) {
+            "open" => BexBreakerState::Open,
+            "half_open" => BexBreakerState::HalfOpen,
+            _ => BexBreakerState::Closed,
+        },
+        installed_at_ms: p.installed_at_ms,
+        updated_at_ms: p.updated_at_ms,
+        component_bytes: p.component_bytes,
+    }
+}
+
+fn free_info(i: &mut BexPluginInfo) {
+    for s in [
+        &mut i.id,
+        &mut i.name,
+        &mut i.version,
+        &mut i.description,
+        &mut i.hosts,
+    ] {
+        // SAFETY: each field is NULL or came from to_c; it is nulled so a
+        // second free is a no-op.
+        unsafe { free_c(*s) };
+        *s = std::ptr::null_mut();
+    }
+}
+
+/// Installs (or upgrades) the `.bex` package at `path`: verified, checked
+/// against the contract, compiled and committed atomically; a failure
+/// leaves the previous version untouched. Refuses a downgrade
+/// (`DOWNGRADE`); see `bex_engine_install_force`.
+///
+/// Returns 0 or an error code (`bex_engine_last_error` says why).
+/// Synchronous, on the caller's thread; thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_install(
+    engine: *const BexEngine,
+    path: *const c_char,
+) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { bex_engine_install_force(engine, path, false) }
+}
+
+/// `bex_engine_install`, allowing a downgrade when `force` is true.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_install_force(
+    engine: *const BexEngine,
+    path: *const c_char,
+    force: bool,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated string.
+        let r = unsafe { handle(engine) }.and_then(|e| {
+            // SAFETY: as above.
+            let path = unsafe { text(path, "path") }?;
+            e.engine.install_file(Path::new(path), force)
+        });
+        code_of(r)
+    })
+}
+
+/// Uninstalls plugin `id` and everything it owns (kv, secrets, compiled
+/// code). Returns 0, `NOT_FOUND`, or another error code. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_uninstall(
+    engine: *const BexEngine,
+    id: *const c_char,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated string.
+        let r =
+            unsafe { handle(engine) }.and_then(|e| e.engine.uninstall(unsafe { text(id, "id") }?));
+        code_of(r)
+    })
+}
+
+/// The installed plugins, sorted by id. On failure the list is empty
+/// (`len` 0) and `bex_engine_last_error` says why. Free it with
+/// `bex_plugin_info_list_free`. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_list_plugins(engine: *const BexEngine) -> BexPluginInfoList {
+    let empty = || BexPluginInfoList {
+        items: std::ptr::null_mut(),
+        len: 0,
+    };
+    guard(empty(), || {
+        // SAFETY: NULL or a live handle.
+        let r = unsafe { handle(engine) }.and_then(|e| Ok((e, e.engine.list()?)));
+        match r {
+            Ok((e, plugins)) if !plugins.is_empty() => {
+                let items: Box<[BexPluginInfo]> = plugins.iter().map(|p| info(e, p)).collect();
+                let len = items.len();
+                BexPluginInfoList {
+                    items: Box::into_raw(items).cast(),
+                    len,
+                }
+            }
+            Ok(_) => empty(),
+            Err(err) => {
+                fail(&err);
+                empty()
+            }
+        }
+    })
+}
+
+/// Frees a list from `bex_engine_list_plugins` (an empty one is a no-op).
+/// Free each list exactly once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_plugin_info_list_free(list: BexPluginInfoList) {
+    guard((), || {
+        if list.items.is_null() || list.len == 0 {
+            return;
+        }
+        let slice = std::ptr::slice_from_raw_parts_mut(list.items, list.len);
+        // SAFETY: items/len came from Box<[BexPluginInfo]>::into_raw in
+        // bex_engine_list_plugins and are freed once.
+        let mut items = unsafe { Box::from_raw(slice) };
+        items.iter_mut().for_each(free_info);
+    })
+}
+
+/// Fills `*out` with plugin `id`'s details. `out` is written only on
+/// success; free its strings with `bex_plugin_info_free`. Returns 0,
+/// `NOT_FOUND`, or `INVALID_ARGUMENT` (NULL `out`, bad id). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_plugin_info(
+    engine: *const BexEngine,
+    id: *const c_char,
+    out: *mut BexPluginInfo,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated string.
+        let r = unsafe { handle(engine) }.and_then(|e| {
+            // SAFETY: as above.
+            let id = unsafe { text(id, "id") }?;
+            if out.is_null() {
+                return Err(Error::InvalidArgument("out is NULL".into()));
+            }
+            let p = e.engine.plugin(id)?;
+            // SAFETY: non-NULL; the caller provides room for one struct.
+            unsafe { out.write(info(e, &p)) };
+            Ok(())
+        });
+        code_of(r)
+    })
+}
+
+/// Frees the strings of a struct filled by `bex_engine_plugin_info` and
+/// sets them to NULL (so a second call is a no-op). The struct itself is
+/// the caller's. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_plugin_info_free(info: *mut BexPluginInfo) {
+    guard((), || {
+        // SAFETY: NULL or a struct filled by bex_engine_plugin_info.
+        if let Some(i) = unsafe { info.as_mut() } {
+            free_info(i);
+        }
+    })
+}
+
+fn set_enabled(engine: *const BexEngine, id: *const c_char, enabled: bool) -> c_int {
+    // SAFETY: NULL or a live handle / NUL-terminated string (from the
+    // exported callers' contracts).
+    let r = unsafe { handle(engine) }
+        .and_then(|e| e.engine.set_enabled(unsafe { text(id, "id") }?, enabled));
+    code_of(r)
+}
+
+/// Enables plugin `id` (and closes its circuit breaker). Returns 0 or an
+/// error code. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_enable(engine: *const BexEngine, id: *const c_char) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        set_enabled(engine, id, true)
+    })
+}
+
+/// Disables plugin `id`: its calls fail with `DISABLED` until enabled.
+/// Returns 0 or an error code. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_disable(engine: *const BexEngine, id: *const c_char) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        set_enabled(engine, id, false)
+    })
+}
+
+/// Stores secret `key` (one the plugin's manifest declares) for plugin
+/// `plugin_id`. Returns 0 or an error code. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_secret_set(
+    engine: *const BexEngine,
+    plugin_id: *const c_char,
+    key: *const c_char,
+    value: *const c_char,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated strings.
+        let r = unsafe { handle(engine) }.and_then(|e| unsafe {
+            e.engine.set_secret(
+                text(plugin_id, "plugin_id")?,
+                text(key, "key")?,
+                text(value, "value")?,
+            )
+        });
+        code_of(r)
+    })
+}
+
+/// Copies secret `key` of `plugin_id`, NUL-terminated, into `out_buf` of
+/// `out_buf_len` bytes. Returns 0; `NOT_FOUND` if unset; `INVALID_ARGUMENT`
+/// if the buffer is NULL or too small (the message gives the size needed;
+/// nothing is written). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_secret_get(
+    engine: *const BexEngine,
+    plugin_id: *const c_char,
+    key: *const c_char,
+    out_buf: *mut c_char,
+    out_buf_len: usize,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated strings.
+        let r = unsafe { handle(engine) }.and_then(|e| {
+            // SAFETY: as above.
+            let value = unsafe {
+                e.engine
+                    .get_secret(text(plugin_id, "plugin_id")?, text(key, "key")?)
+            }?;
+            let need = value.len() + 1;
+            if out_buf.is_null() || out_buf_len < need {
+                return Err(Error::InvalidArgument(format!(
+                    "out_buf must hold {need} bytes (the value and its NUL)"
+                )));
+            }
+            // SAFETY: out_buf has at least `need` writable bytes, per the
+            // caller's out_buf_len.
+            unsafe {
+                std::ptr::copy_nonoverlapping(value.as_ptr(), out_buf.cast::<u8>(), value.len());
+                *out_buf.add(value.len()) = 0;
+            }
+            Ok(())
+        });
+        code_of(r)
+    })
+}
+
+/// Deletes secret `key` of `plugin_id`. Returns 0, `NOT_FOUND`, or another
+/// error code. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_secret_delete(
+    engine: *const BexEngine,
+    plugin_id: *const c_char,
+    key: *const c_char,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated strings.
+        let r = unsafe { handle(engine) }.and_then(|e| unsafe {
+            e.engine
+                .delete_secret(text(plugin_id, "plugin_id")?, text(key, "key")?)
+        });
+        code_of(r)
+    })
+}
+
+/// The names of `plugin_id`'s stored secrets, comma-separated (empty
+/// string if none). Returns a string to free with `bex_string_free`, or
+/// NULL on failure. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_secret_keys(
+    engine: *const BexEngine,
+    plugin_id: *const c_char,
+) -> *mut c_char {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: NULL or a live handle / NUL-terminated string.
+        let r = unsafe { handle(engine) }.and_then(|e| {
+            e.engine
+                .secret_keys(unsafe { text(plugin_id, "plugin_id") }?)
+        });
+        match r {
+            Ok(keys) => to_c(keys.join(",")),
+            Err(e) => {
+                fail(&e);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}

@@ -1,0 +1,400 @@
+//! Lanes: fixed worker threads fed by bounded crossbeam channels, one set
+//! per lane, and the bookkeeping that gives every accepted request exactly
+//! one callback.
+//!
+//! The scheduler knows nothing about plugins: it runs [`Work`] closures and
+//! hands their outcome to a [`Callback`] on a worker thread. Submitting
+//! never blocks: a full lane refuses at once with `BUSY`. Cancelling a
+//! queued request hands its callback to a small delivery thread, so a
+//! `CANCELLED` arrives promptly even while every worker is busy. Shutdown
+//! stops accepting, cancels everything, lets the workers drain their queues
+//! (reporting `CANCELLED` without running the work), and joins every
+//! thread.
+
+mod job;
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use serde::Serialize;
+
+use crate::error::Error;
+pub use job::CancelOutcome;
+use job::Job;
+pub(crate) use job::{Callback, Work};
+
+/// Where a request waits and runs. Each lane has its own queue and its own
+/// worker threads, so a flood on one never delays another beyond the
+/// global execution permits.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lane {
+    /// Latency-critical work the user is waiting on to start playback:
+    /// `get-servers` and `resolve-stream` by default. One worker.
+    Control = 0,
+    /// Browsing: home, categories, search, info, subtitles, articles by
+    /// default. Four workers.
+    User = 1,
+    /// Prefetching and other work nobody waits on; only when the caller
+    /// asks for it. Two workers.
+    Background = 2,
+}
+
+impl Lane {
+    /// Every lane, in index order.
+    pub const ALL: [Lane; 3] = [Lane::Control, Lane::User, Lane::Background];
+
+    /// The lane's name as stats and config JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Control => "control",
+            Lane::User => "user",
+            Lane::Background => "background",
+        }
+    }
+
+    /// The lane with this name.
+    pub fn from_name(name: &str) -> Option<Lane> {
+        Lane::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// The lane with this C value (0, 1, 2).
+    pub fn from_number(n: i32) -> Option<Lane> {
+        Lane::ALL.get(usize::try_from(n).ok()?).copied()
+    }
+}
+
+/// Worker threads and queue capacity of one lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LaneSize {
+    /// Worker threads (at least 1).
+    pub workers: usize,
+    /// Requests that may wait in the queue (at least 1); more are refused
+    /// with `BUSY`.
+    pub capacity: usize,
+}
+
+/// Why the scheduler refused or ended a request.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    /// The lane's queue is full; the request was not accepted (no callback).
+    #[error("the {lane} lane is full ({capacity} requests waiting); retry later")]
+    Busy {
+        /// The lane's name.
+        lane: &'static str,
+        /// Its queue capacity.
+        capacity: usize,
+    },
+    /// The engine is shutting down; the request was not accepted.
+    #[error("the engine is shutting down and accepts no new requests")]
+    Closed,
+    /// The request was cancelled before it finished.
+    #[error("request {id} was cancelled")]
+    Cancelled {
+        /// The request id.
+        id: u64,
+    },
+    /// The work panicked (a bug in BEX); only this request failed.
+    #[error("request failed inside the engine: {0}")]
+    Panicked(String),
+    /// Freeing the engine from one of its own callbacks would wait for
+    /// the callback itself.
+    #[error("the engine cannot be freed from one of its own callbacks")]
+    InsideCallback,
+}
+
+/// One lane's counters, as stats report them.
+#[derive(Clone, Debug, Serialize)]
+pub struct LaneStats {
+    /// The lane's name.
+    pub lane: &'static str,
+    /// Worker threads.
+    pub workers: usize,
+    /// Queue capacity.
+    pub capacity: usize,
+    /// Requests waiting now.
+    pub queued: u64,
+    /// Requests running now.
+    pub in_flight: u64,
+    /// Requests refused with `BUSY` since the engine opened.
+    pub rejected: u64,
+    /// Requests finished (any outcome) since the engine opened.
+    pub completed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    queued: AtomicU64,
+    in_flight: AtomicU64,
+    rejected: AtomicU64,
+    completed: AtomicU64,
+}
+
+struct Shared {
+    /// Identifies this scheduler's threads (see [`Scheduler::on_own_thread`]).
+    key: u64,
+    sizes: [LaneSize; 3],
+    /// The lanes' queues; `None` once shutdown began.
+    senders: RwLock<Option<Vec<Sender<Arc<Job>>>>>,
+    /// Delivers `CANCELLED` for requests cancelled while queued. Lives
+    /// until the lane workers are joined, so cancels from callbacks during
+    /// shutdown still reach it.
+    notify: Mutex<Option<Sender<Arc<Job>>>>,
+    /// Accepted requests whose outcome is not yet being delivered.
+    jobs: Mutex<HashMap<u64, Arc<Job>>>,
+    next_id: AtomicU64,
+    counters: [Counters; 3],
+}
+
+/// The lanes and their threads. Dropping it shuts down (see
+/// [`Scheduler::shutdown`]).
+pub(crate) struct Scheduler {
+    shared: Arc<Shared>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+    notifier: Mutex<Option<JoinHandle<()>>>,
+}
+
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The key of the scheduler this thread works for (0: none).
+    static WORKER_OF: Cell<u64> = const { Cell::new(0) };
+}
+
+impl Scheduler {
+    /// Builds the queues and starts every thread. If a thread cannot be
+    /// started, those already running are stopped and joined.
+    pub fn start(sizes: [LaneSize; 3]) -> std::io::Result<Scheduler> {
+        let sizes = sizes.map(|s| LaneSize {
+            workers: s.workers.max(1),
+            capacity: s.capacity.max(1),
+        });
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            sizes.iter().map(|s| bounded(s.capacity)).unzip();
+        let (notify, notified) = unbounded();
+        let shared = Arc::new(Shared {
+            key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
+            sizes,
+            senders: RwLock::new(Some(senders)),
+            notify: Mutex::new(Some(notify)),
+            jobs: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            counters: Default::default(),
+        });
+        // Dropping this on an early return shuts down what did start.
+        let scheduler = Scheduler {
+            shared: shared.clone(),
+            workers: Mutex::new(Vec::new()),
+            notifier: Mutex::new(None),
+        };
+        let key = shared.key;
+        let handle = std::thread::Builder::new()
+            .name("bex-notify".into())
+            .spawn(move || {
+                WORKER_OF.with(|w| w.set(key));
+                for job in notified.iter() {
+                    let job: Arc<Job> = job;
+                    let error = job.cancelled_error();
+                    job.deliver(Err(error));
+                }
+            })?;
+        *scheduler.notifier.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+        for (lane, rx) in Lane::ALL.into_iter().zip(receivers) {
+            for n in 0..sizes[lane as usize].workers {
+                let shared = shared.clone();
+                let rx = rx.clone();
+                let handle = std::thread::Builder::new()
+                    .name(format!("bex-{}-{n}", lane.name()))
+                    .spawn(move || work_loop(&shared, lane, &rx))?;
+                scheduler
+                    .workers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(handle);
+            }
+        }
+        Ok(scheduler)
+    }
+
+    /// Queues `work` on `lane`; `callback` gets its outcome exactly once,
+    /// on a worker thread. Never blocks. On refusal (`BUSY`, or shutting
+    /// down) nothing is queued and the callback is dropped uncalled.
+    pub fn submit(&self, lane: Lane, work: Work, callback: Callback) -> Result<u64, Error> {
+        let senders = self
+            .shared
+            .senders
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let Some(senders) = senders.as_ref() else {
+            return Err(SchedulerError::Closed.into());
+        };
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let job = Arc::new(Job::new(id, work, callback));
+        self.jobs().insert(id, job.clone());
+        let counters = &self.shared.counters[lane as usize];
+        counters.queued.fetch_add(1, Ordering::SeqCst);
+        match senders[lane as usize].try_send(job) {
+            Ok(()) => Ok(id),
+            Err(e) => {
+                self.jobs().remove(&id);
+                counters.queued.fetch_sub(1, Ordering::SeqCst);
+                // The job holds the caller's closures: drop them here, not
+                // while a lock is held.
+                drop(e.into_inner());
+                counters.rejected.fetch_add(1, Ordering::Relaxed);
+                Err(SchedulerError::Busy {
+                    lane: lane.name(),
+                    capacity: self.shared.sizes[lane as usize].capacity,
+                }
+                .into())
+            }
+        }
+    }
+
+    /// Cancels request `id` (see [`CancelOutcome`]). Harmless to repeat.
+    pub fn cancel(&self, id: u64) -> CancelOutcome {
+        let job = self.jobs().get(&id).cloned();
+        let Some(job) = job else {
+            return CancelOutcome::NotFound;
+        };
+        let outcome = job.cancel();
+        if outcome == CancelOutcome::Queued {
+            self.jobs().remove(&id);
+            let notify = self.shared.notify.lock().unwrap_or_else(|p| p.into_inner());
+            let unsent = match notify.as_ref() {
+                Some(n) => n.send(job).err().map(|e| e.into_inner()),
+                None => Some(job),
+            };
+            drop(notify);
+            // Only once every thread is gone: nothing else will deliver
+            // it, so do it here.
+            if let Some(job) = unsent {
+                job.deliver(Err(job.cancelled_error()));
+            }
+        }
+        outcome
+    }
+
+    /// Whether the calling thread is one of this scheduler's (a callback
+    /// is running on it).
+    pub fn on_own_thread(&self) -> bool {
+        WORKER_OF.with(|w| w.get()) == self.shared.key
+    }
+
+    /// Stops accepting, cancels every request, delivers every outstanding
+    /// callback and joins every thread (but the calling one, if it is a
+    /// worker: it finishes its callback and exits). Idempotent.
+    pub fn shutdown(&self) {
+        // Dropping the senders lets workers drain their queues and stop.
+        drop(
+            self.shared
+                .senders
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+        let running: Vec<Arc<Job>> = self.jobs().values().cloned().collect();
+        for job in running {
+            job.token.cancel();
+        }
+        let me = std::thread::current().id();
+        let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
+        for w in workers {
+            if w.thread().id() != me {
+                let _ = w.join();
+            }
+        }
+        drop(
+            self.shared
+                .notify
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+        if let Some(n) = self
+            .notifier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            && n.thread().id() != me
+        {
+            let _ = n.join();
+        }
+    }
+
+    /// Each lane's counters.
+    pub fn stats(&self) -> Vec<LaneStats> {
+        Lane::ALL
+            .iter()
+            .map(|&lane| {
+                let c = &self.shared.counters[lane as usize];
+                let size = self.shared.sizes[lane as usize];
+                LaneStats {
+                    lane: lane.name(),
+                    workers: size.workers,
+                    capacity: size.capacity,
+                    queued: c.queued.load(Ordering::SeqCst),
+                    in_flight: c.in_flight.load(Ordering::SeqCst),
+                    rejected: c.rejected.load(Ordering::Relaxed),
+                    completed: c.completed.load(Ordering::Relaxed),
+                }
+            })
+            .collect()
+    }
+
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Job>>> {
+        self.shared.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
+    WORKER_OF.with(|w| w.set(shared.key));
+    let counters = &shared.counters[lane as usize];
+    for job in rx.iter() {
+        counters.queued.fetch_sub(1, Ordering::SeqCst);
+        if !job.start() {
+            // Cancelled while queued: the canceller delivers.
+            continue;
+        }
+        counters.in_flight.fetch_add(1, Ordering::SeqCst);
+        let outcome = match job.take_work() {
+            Some(work) if !job.token.is_cancelled() => {
+                let token = job.token.clone();
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || work(&token)))
+                    .unwrap_or_else(|p| Err(SchedulerError::Panicked(panic_text(&*p)).into()))
+            }
+            _ => Err(job.cancelled_error()),
+        };
+        shared
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&job.id);
+        counters.in_flight.fetch_sub(1, Ordering::SeqCst);
+        counters.completed.fetch_add(1, Ordering::Relaxed);
+        job.deliver(outcome);
+    }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
+#[cfg(test)]
+mod tests;
