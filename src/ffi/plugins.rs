@@ -233,9 +233,10 @@ pub unsafe extern "C" fn bex_plugin_info_free(info: *mut BexPluginInfo) {
     })
 }
 
-fn set_enabled(engine: *const BexEngine, id: *const c_char, enabled: bool) -> c_int {
-    // SAFETY: NULL or a live handle / NUL-terminated string (from the
-    // exported callers' contracts).
+/// # Safety
+/// `engine` is NULL or a live handle; `id` NULL or a NUL-terminated string.
+unsafe fn set_enabled(engine: *const BexEngine, id: *const c_char, enabled: bool) -> c_int {
+    // SAFETY: forwarded from the caller.
     let r = unsafe { handle(engine) }
         .and_then(|e| e.engine.set_enabled(unsafe { text(id, "id") }?, enabled));
     code_of(r)
@@ -246,7 +247,8 @@ fn set_enabled(engine: *const BexEngine, id: *const c_char, enabled: bool) -> c_
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bex_engine_enable(engine: *const BexEngine, id: *const c_char) -> c_int {
     guard(ErrorCode::Internal.number(), || {
-        set_enabled(engine, id, true)
+        // SAFETY: forwarded from this function's contract.
+        unsafe { set_enabled(engine, id, true) }
     })
 }
 
@@ -255,7 +257,8 @@ pub unsafe extern "C" fn bex_engine_enable(engine: *const BexEngine, id: *const 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bex_engine_disable(engine: *const BexEngine, id: *const c_char) -> c_int {
     guard(ErrorCode::Internal.number(), || {
-        set_enabled(engine, id, false)
+        // SAFETY: forwarded from this function's contract.
+        unsafe { set_enabled(engine, id, false) }
     })
 }
 

@@ -89,7 +89,13 @@ pub(crate) fn error_payload(e: &Error) -> String {
 /// The user data pointer, carried to a worker thread as an address.
 struct UserData(usize);
 
-fn submit(
+/// Decodes and submits one request; `make` builds it from the caller's
+/// other arguments.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; `plugin_id` NULL or a NUL-terminated
+/// string; `make` reads only pointers valid for this call.
+unsafe fn submit(
     engine: *const BexEngine,
     plugin_id: *const c_char,
     callback: BexResultCallback,
@@ -134,13 +140,21 @@ fn submit(
     })
 }
 
-fn page(p: *const c_char) -> Result<Option<String>, Error> {
-    // SAFETY: NULL or a NUL-terminated string, per the exported contracts.
+/// An optional page cursor.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid for this call.
+unsafe fn page(p: *const c_char) -> Result<Option<String>, Error> {
+    // SAFETY: forwarded from the caller.
     Ok(unsafe { opt_text(p, "page") }?.map(str::to_string))
 }
 
-fn arg(p: *const c_char, what: &str) -> Result<String, Error> {
-    // SAFETY: NULL or a NUL-terminated string, per the exported contracts.
+/// A required string argument, copied.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid for this call.
+unsafe fn arg(p: *const c_char, what: &str) -> Result<String, Error> {
+    // SAFETY: forwarded from the caller.
     Ok(unsafe { text(p, what) }?.to_string())
 }
 
@@ -159,9 +173,13 @@ pub unsafe extern "C" fn bex_submit_home(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Home { page: None })
-    })
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Home { page: None })
+        })
+    }
 }
 
 /// Submits `search` for `query` (no filters, first page) on the User
@@ -174,13 +192,17 @@ pub unsafe extern "C" fn bex_submit_search(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Search {
-            query: arg(query, "query")?,
-            filters: json!({}),
-            page: None,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Search {
+                query: arg(query, "query")?,
+                filters: json!({}),
+                page: None,
+            })
         })
-    })
+    }
 }
 
 /// Submits `get-info` for `media_id` on the User lane. Returns the request
@@ -193,11 +215,15 @@ pub unsafe extern "C" fn bex_submit_info(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Info {
-            id: arg(media_id, "media_id")?,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Info {
+                id: arg(media_id, "media_id")?,
+            })
         })
-    })
+    }
 }
 
 /// Submits `get-servers` for episode or movie `id` on the Control lane.
@@ -210,9 +236,13 @@ pub unsafe extern "C" fn bex_submit_servers(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Servers { id: arg(id, "id")? })
-    })
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Servers { id: arg(id, "id")? })
+        })
+    }
 }
 
 /// Submits `resolve-stream` for `server_json` (a server object as
@@ -226,11 +256,14 @@ pub unsafe extern "C" fn bex_submit_stream(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        // SAFETY: NULL or a NUL-terminated string.
-        let server = unsafe { json(server_json, "server_json", None) }?;
-        plain(Request::Stream { server })
-    })
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            let server = json(server_json, "server_json", None)?;
+            plain(Request::Stream { server })
+        })
+    }
 }
 
 /// Submits `get-category` of `category_id` at `page` (NULL: the first) on
@@ -244,12 +277,16 @@ pub unsafe extern "C" fn bex_submit_category(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Category {
-            id: arg(category_id, "category_id")?,
-            page: self::page(page)?,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Category {
+                id: arg(category_id, "category_id")?,
+                page: self::page(page)?,
+            })
         })
-    })
+    }
 }
 
 /// Submits `search` with `filters_json` (a search-filters object, NULL for
@@ -265,14 +302,17 @@ pub unsafe extern "C" fn bex_submit_search_page(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Search {
-            query: arg(query, "query")?,
-            // SAFETY: NULL or a NUL-terminated string.
-            filters: unsafe { json(filters_json, "filters_json", Some(json!({}))) }?,
-            page: self::page(page)?,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Search {
+                query: arg(query, "query")?,
+                filters: json(filters_json, "filters_json", Some(json!({})))?,
+                page: self::page(page)?,
+            })
         })
-    })
+    }
 }
 
 /// Submits `search-subtitles` for `query_json` (a subtitle-query object)
@@ -285,11 +325,14 @@ pub unsafe extern "C" fn bex_submit_subtitles(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        // SAFETY: NULL or a NUL-terminated string.
-        let query = unsafe { json(query_json, "query_json", None) }?;
-        plain(Request::SearchSubtitles { query })
-    })
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            let query = json(query_json, "query_json", None)?;
+            plain(Request::SearchSubtitles { query })
+        })
+    }
 }
 
 /// Submits `download-subtitle` of `subtitle_id` on the User lane. Returns
@@ -302,11 +345,15 @@ pub unsafe extern "C" fn bex_submit_subtitle_download(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::DownloadSubtitle {
-            id: arg(subtitle_id, "subtitle_id")?,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::DownloadSubtitle {
+                id: arg(subtitle_id, "subtitle_id")?,
+            })
         })
-    })
+    }
 }
 
 /// Submits `get-articles` at `page` (NULL: the first) on the User lane.
@@ -319,11 +366,15 @@ pub unsafe extern "C" fn bex_submit_articles(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::Articles {
-            page: self::page(page)?,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::Articles {
+                page: self::page(page)?,
+            })
         })
-    })
+    }
 }
 
 /// Submits `search-articles` for `query` at `page` (NULL: the first) on
@@ -337,12 +388,16 @@ pub unsafe extern "C" fn bex_submit_article_search(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        plain(Request::SearchArticles {
-            query: arg(query, "query")?,
-            page: self::page(page)?,
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            plain(Request::SearchArticles {
+                query: arg(query, "query")?,
+                page: self::page(page)?,
+            })
         })
-    })
+    }
 }
 
 /// Submits any operation: `operation` is its name (`"search"`,
@@ -360,24 +415,30 @@ pub unsafe extern "C" fn bex_submit(
     callback: BexResultCallback,
     user_data: *mut c_void,
 ) -> u64 {
-    submit(engine, plugin_id, callback, user_data, || {
-        // SAFETY: NULL or NUL-terminated strings.
-        let name = unsafe { text(operation, "operation") }?;
-        let op = Operation::from_name(&name.replace('-', "_"))
-            .ok_or_else(|| Error::InvalidArgument(format!("unknown operation \"{name}\"")))?;
-        // SAFETY: as above.
-        let args: Value = unsafe { json(args_json, "args_json", Some(json!({}))) }?;
-        let request = Request::from_json(op, &args)?;
-        // SAFETY: NULL or a valid BexRequestOptions.
-        let options = match unsafe { options.as_ref() } {
-            None => CallOptions::default(),
-            Some(o) => request_options(o)?,
-        };
-        Ok((request, options))
-    })
+    // SAFETY: every pointer is NULL or valid for this call, per this
+    // function's contract; `make` runs before submit returns.
+    unsafe {
+        submit(engine, plugin_id, callback, user_data, || {
+            let name = text(operation, "operation")?;
+            let op = Operation::from_name(&name.replace('-', "_"))
+                .ok_or_else(|| Error::InvalidArgument(format!("unknown operation \"{name}\"")))?;
+            let args: Value = json(args_json, "args_json", Some(json!({})))?;
+            let request = Request::from_json(op, &args)?;
+            let options = match options.as_ref() {
+                None => CallOptions::default(),
+                Some(o) => request_options(o)?,
+            };
+            Ok((request, options))
+        })
+    }
 }
 
-fn request_options(o: &BexRequestOptions) -> Result<CallOptions, Error> {
+/// The call options a C struct asks for.
+///
+/// # Safety
+/// The struct's string pointers are NULL or NUL-terminated strings valid
+/// for this call.
+unsafe fn request_options(o: &BexRequestOptions) -> Result<CallOptions, Error> {
     let lane = match o.lane {
         n if n == BexLane::Default as i32 => None,
         n if n == BexLane::Control as i32 => Some(Lane::Control),
@@ -389,7 +450,7 @@ fn request_options(o: &BexRequestOptions) -> Result<CallOptions, Error> {
             )));
         }
     };
-    // SAFETY: NULL or NUL-terminated strings, per the struct's contract.
+    // SAFETY: NULL or NUL-terminated strings, per this function's contract.
     let s = |p, what| unsafe { opt_text(p, what) }.map(|o| o.map(str::to_string));
     Ok(CallOptions {
         request_id: s(o.request_id, "options.request_id")?,
