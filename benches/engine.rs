@@ -5,6 +5,12 @@
 //! 2. One warm `search` through `Engine::call` vs. a bare wasmtime
 //!    instantiate + call of the same export (typed bindings, no JSON, no
 //!    limits beyond fuel and epoch), p50 and p99.
+//! 3. and 4. The C ABI and the lanes (see `lanes.rs`).
+//!
+//! `make bench` then prints the stripped sizes of the static library and
+//! of a C player linked against it.
+
+mod lanes;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,7 +32,7 @@ mod bare {
 const OPENS: usize = 7;
 const CALLS: usize = 400;
 
-fn wasm(name: &str) -> Vec<u8> {
+pub(crate) fn wasm(name: &str) -> Vec<u8> {
     let dir = std::env::var_os("BEX_WASM_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -199,4 +205,7 @@ fn main() {
         o50.as_secs_f64() / r50.as_secs_f64(),
         o99.as_secs_f64() / r99.as_secs_f64()
     );
+
+    drop(engine);
+    lanes::run(dir.path(), &hostile);
 }

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use super::SchedulerError;
+use super::{Lane, SchedulerError};
 use crate::cancel::CancelToken;
 use crate::error::Error;
 
@@ -36,6 +36,7 @@ pub enum CancelOutcome {
 
 pub(crate) struct Job {
     pub id: u64,
+    pub lane: Lane,
     pub token: CancelToken,
     state: AtomicU8,
     work: Mutex<Option<Work>>,
@@ -43,9 +44,10 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    pub fn new(id: u64, work: Work, callback: Callback) -> Job {
+    pub fn new(id: u64, lane: Lane, work: Work, callback: Callback) -> Job {
         Job {
             id,
+            lane,
             token: CancelToken::new(),
             state: AtomicU8::new(QUEUED),
             work: Mutex::new(Some(work)),

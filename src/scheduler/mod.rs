@@ -1,6 +1,11 @@
-//! Lanes: fixed worker threads fed by bounded crossbeam channels, one set
-//! per lane, and the bookkeeping that gives every accepted request exactly
-//! one callback.
+//! Lanes: fixed worker threads fed by crossbeam channels, one set per lane,
+//! and the bookkeeping that gives every accepted request exactly one
+//! callback.
+//!
+//! A lane's capacity is counted here rather than by a bounded channel: a
+//! request cancelled while queued gives its place back at once, although a
+//! worker takes its husk off the channel only when it gets there (a bounded
+//! channel would keep refusing with `BUSY` while the workers are busy).
 //!
 //! The scheduler knows nothing about plugins: it runs [`Work`] closures and
 //! hands their outcome to a [`Callback`] on a worker thread. Submitting
@@ -19,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, Sender, unbounded};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -175,8 +180,7 @@ impl Scheduler {
             workers: s.workers.max(1),
             capacity: s.capacity.max(1),
         });
-        let (senders, receivers): (Vec<_>, Vec<_>) =
-            sizes.iter().map(|s| bounded(s.capacity)).unzip();
+        let (senders, receivers): (Vec<_>, Vec<_>) = sizes.iter().map(|_| unbounded()).unzip();
         let (notify, notified) = unbounded();
         let shared = Arc::new(Shared {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
@@ -226,35 +230,43 @@ impl Scheduler {
     /// on a worker thread. Never blocks. On refusal (`BUSY`, or shutting
     /// down) nothing is queued and the callback is dropped uncalled.
     pub fn submit(&self, lane: Lane, work: Work, callback: Callback) -> Result<u64, Error> {
-        let senders = self
+        let guard = self
             .shared
             .senders
             .read()
             .unwrap_or_else(|p| p.into_inner());
-        let Some(senders) = senders.as_ref() else {
+        let Some(senders) = guard.as_ref() else {
             return Err(SchedulerError::Closed.into());
         };
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let job = Arc::new(Job::new(id, work, callback));
-        self.jobs().insert(id, job.clone());
+        // The lane's capacity counts requests still waiting to run, not
+        // those cancelled while queued (they leave the count at once, even
+        // though a worker takes them off the channel only later).
         let counters = &self.shared.counters[lane as usize];
-        counters.queued.fetch_add(1, Ordering::SeqCst);
-        match senders[lane as usize].try_send(job) {
-            Ok(()) => Ok(id),
-            Err(e) => {
-                self.jobs().remove(&id);
-                counters.queued.fetch_sub(1, Ordering::SeqCst);
-                // The job holds the caller's closures: drop them here, not
-                // while a lock is held.
-                drop(e.into_inner());
-                counters.rejected.fetch_add(1, Ordering::Relaxed);
-                Err(SchedulerError::Busy {
-                    lane: lane.name(),
-                    capacity: self.shared.sizes[lane as usize].capacity,
-                }
-                .into())
+        let capacity = self.shared.sizes[lane as usize].capacity as u64;
+        let admitted = counters
+            .queued
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |q| {
+                (q < capacity).then_some(q + 1)
+            });
+        if admitted.is_err() {
+            counters.rejected.fetch_add(1, Ordering::Relaxed);
+            drop(guard);
+            // The caller's closures are dropped here, with no lock held.
+            drop((work, callback));
+            return Err(SchedulerError::Busy {
+                lane: lane.name(),
+                capacity: capacity as usize,
             }
+            .into());
         }
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let job = Arc::new(Job::new(id, lane, work, callback));
+        self.jobs().insert(id, job.clone());
+        // The receivers live as long as the workers, which stop only after
+        // the senders are gone: this cannot fail while we hold them.
+        let sent = senders[lane as usize].send(job);
+        debug_assert!(sent.is_ok());
+        Ok(id)
     }
 
     /// Cancels request `id` (see [`CancelOutcome`]). Harmless to repeat.
@@ -266,6 +278,9 @@ impl Scheduler {
         let outcome = job.cancel();
         if outcome == CancelOutcome::Queued {
             self.jobs().remove(&id);
+            self.shared.counters[job.lane as usize]
+                .queued
+                .fetch_sub(1, Ordering::SeqCst);
             let notify = self.shared.notify.lock().unwrap_or_else(|p| p.into_inner());
             let unsent = match notify.as_ref() {
                 Some(n) => n.send(job).err().map(|e| e.into_inner()),
@@ -363,11 +378,12 @@ fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
     WORKER_OF.with(|w| w.set(shared.key));
     let counters = &shared.counters[lane as usize];
     for job in rx.iter() {
-        counters.queued.fetch_sub(1, Ordering::SeqCst);
         if !job.start() {
-            // Cancelled while queued: the canceller delivers.
+            // Cancelled while queued: the canceller delivers, and already
+            // took it off the queue count.
             continue;
         }
+        counters.queued.fetch_sub(1, Ordering::SeqCst);
         counters.in_flight.fetch_add(1, Ordering::SeqCst);
         let outcome = match job.take_work() {
             Some(work) if !job.token.is_cancelled() => {

@@ -213,3 +213,27 @@ fn callbacks_may_submit_and_cancel_on_the_same_scheduler() {
     assert_eq!(rx.recv().unwrap().1, Ok("second".into()));
     assert!(!s.on_own_thread());
 }
+
+#[test]
+fn cancelled_queued_requests_free_their_place_in_the_lane_at_once() {
+    let s = Scheduler::start(sizes(1, 2)).unwrap();
+    let (_release_tx, release) = bounded::<()>(0);
+    let (tx, rx) = collector();
+    s.submit(Lane::User, gated(&release), callback(&tx))
+        .unwrap();
+    while s.stats()[Lane::User as usize].in_flight == 0 {
+        std::thread::yield_now();
+    }
+    // The worker stays busy: the queue can only drain through cancels.
+    for round in 0..5 {
+        let a = s.submit(Lane::User, ok("a"), callback(&tx)).unwrap();
+        let b = s.submit(Lane::User, ok("b"), callback(&tx)).unwrap();
+        let full = s.submit(Lane::User, ok("c"), callback(&tx));
+        assert_eq!(full.unwrap_err().code(), ErrorCode::Busy, "round {round}");
+        assert_eq!(s.cancel(a), CancelOutcome::Queued);
+        assert_eq!(s.cancel(b), CancelOutcome::Queued);
+        assert_eq!(rx.recv().unwrap().1, Err(ErrorCode::Cancelled));
+        assert_eq!(rx.recv().unwrap().1, Err(ErrorCode::Cancelled));
+    }
+    assert_eq!(s.stats()[Lane::User as usize].rejected, 5);
+}

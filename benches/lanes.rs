@@ -1,0 +1,282 @@
+//! Lanes and the C ABI, measured side by side in the same run:
+//!
+//! 3. submit → callback through the C ABI (`bex_submit_search`) vs. the
+//!    direct `Engine::call` of the same operation on the same component;
+//! 4. throughput of the 4 User workers on calls whose HTTP request takes
+//!    5 ms on a loopback server, against the ideal 4 / 5 ms = 800/s.
+
+use std::ffi::{CString, c_char, c_void};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bex_engine::package::PackageLimits;
+use bex_engine::{CallOptions, Engine, EngineConfig, Request};
+use crossbeam_channel::{Sender, bounded, unbounded};
+
+/// A loopback HTTP/1.1 server with keep-alive that answers every request
+/// after `delay` (one thread per connection), so the throughput run
+/// measures the engine, not connection set-up. Binds 127.0.0.1 only; it
+/// lives until the bench process exits.
+fn slow_server(delay: Duration) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            // One write per response and no Nagle delay: otherwise delayed
+            // ACKs stall each keep-alive exchange by tens of milliseconds.
+            let _ = conn.set_nodelay(true);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    // Request line and headers, up to the blank line.
+                    loop {
+                        line.clear();
+                        match reader.read_line(&mut line) {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) if line == "\r\n" => break,
+                            Ok(_) => {}
+                        }
+                    }
+                    std::thread::sleep(delay);
+                    let body = "slow";
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                    if conn.write_all(head.as_bytes()).is_err()
+                        || conn.write_all(body.as_bytes()).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+use super::{percentile, us};
+
+const CALLS: usize = 400;
+/// Plugin copies for the throughput run, so each plugin's own rate limit
+/// (at most 6,000 a minute, a burst of 600) is never what is measured.
+const COPIES: usize = 4;
+const THROUGHPUT_CALLS: usize = 1_200;
+
+#[repr(C)]
+struct BexEngine {
+    _opaque: [u8; 0],
+}
+
+type Callback = unsafe extern "C" fn(*mut c_void, u64, bool, *const u8, usize);
+
+// The C ABI as a player links it (the symbols of this crate's library).
+unsafe extern "C" {
+    fn bex_engine_new_with_config(data_dir: *const c_char, config: *const c_char)
+    -> *mut BexEngine;
+    fn bex_engine_install(engine: *const BexEngine, path: *const c_char) -> i32;
+    fn bex_submit_search(
+        engine: *const BexEngine,
+        plugin_id: *const c_char,
+        query: *const c_char,
+        callback: Option<Callback>,
+        user_data: *mut c_void,
+    ) -> u64;
+    fn bex_engine_free(engine: *mut BexEngine) -> i32;
+}
+
+unsafe extern "C" fn on_result(
+    user_data: *mut c_void,
+    _id: u64,
+    success: bool,
+    _payload: *const u8,
+    _len: usize,
+) {
+    // SAFETY: user_data is the &Sender<bool> passed with the request, alive
+    // until its callback has run (the caller waits for it).
+    let tx = unsafe { &*(user_data as *const Sender<bool>) };
+    let _ = tx.send(success);
+}
+
+fn hostile_manifest(id: &str, hosts: &str) -> String {
+    format!(
+        "schema: 1\nid: {id}\nname: Hostile\nversion: 1.0.0\nabi: \"^1.0\"\nprovides: {{home: true, category: true, search: true, info: true, servers: true, stream: true, subtitles: true, articles: true}}\nnetwork:\n  hosts: [{hosts}]\n  concurrent: 8\n  rate_per_minute: 6000\n"
+    )
+}
+
+fn package(dir: &Path, id: &str, hosts: &str, component: &[u8]) -> std::path::PathBuf {
+    let pkg = bex_engine::pack(&hostile_manifest(id, hosts), component.to_vec()).unwrap();
+    let path = dir.join(format!("{id}.bex"));
+    pkg.write_file(&path, &PackageLimits::default()).unwrap();
+    path
+}
+
+pub fn run(dir: &Path, hostile: &[u8]) {
+    c_abi_latency(dir, hostile);
+    throughput(dir, hostile);
+}
+
+fn c_abi_latency(dir: &Path, hostile: &[u8]) {
+    let lat = package(dir, "bex.lat", "\"api.bex.test\"", hostile);
+    compare_c_abi(
+        dir,
+        "lat",
+        "search \"ok\" (an empty call)",
+        &lat,
+        "bex.lat",
+        "ok",
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("plugins/tvmaze/manifest.yaml")).unwrap();
+    let pkg = bex_engine::pack(&manifest, super::wasm("bex_tvmaze")).unwrap();
+    let tvmaze = dir.join("tvmaze.bex");
+    pkg.write_file(&tvmaze, &PackageLimits::default()).unwrap();
+    compare_c_abi(
+        dir,
+        "tvmaze",
+        "TVmaze search \"girls\" (recorded response, parsed into cards)",
+        &tvmaze,
+        "bex.tvmaze",
+        "girls",
+    );
+}
+
+/// The same search through `bex_submit_search` and `Engine::call`, on two
+/// engines over copies of the same install, interleaved.
+fn compare_c_abi(dir: &Path, name: &str, label: &str, pkg: &Path, plugin: &str, query: &str) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/tvmaze/fixtures");
+    let direct =
+        Engine::open(EngineConfig::new(dir.join(format!("{name}-direct"))).replay_dir(&fixtures))
+            .unwrap();
+    direct.install_file(pkg, true).unwrap();
+    let c_dir = CString::new(dir.join(format!("{name}-c")).to_str().unwrap()).unwrap();
+    let config =
+        CString::new(serde_json::json!({"replay_dir": fixtures.to_str().unwrap()}).to_string())
+            .unwrap();
+    let c_pkg = CString::new(pkg.to_str().unwrap()).unwrap();
+    let (c_id, c_query) = (CString::new(plugin).unwrap(), CString::new(query).unwrap());
+    // SAFETY: valid NUL-terminated strings; the handle is freed below.
+    let engine = unsafe { bex_engine_new_with_config(c_dir.as_ptr(), config.as_ptr()) };
+    assert!(!engine.is_null());
+    // SAFETY: a live handle and a valid path.
+    assert_eq!(unsafe { bex_engine_install(engine, c_pkg.as_ptr()) }, 0);
+    let request = Request::Search {
+        query: query.into(),
+        filters: serde_json::json!({}),
+        page: None,
+    };
+    let (tx, rx) = bounded::<bool>(1);
+    let c_call = || {
+        // SAFETY: a live handle, valid strings, and `tx` outlives the
+        // callback: we wait for it right here.
+        let rid = unsafe {
+            bex_submit_search(
+                engine,
+                c_id.as_ptr(),
+                c_query.as_ptr(),
+                Some(on_result),
+                &tx as *const Sender<bool> as *mut c_void,
+            )
+        };
+        assert_ne!(rid, 0);
+        assert!(rx.recv().unwrap());
+    };
+    c_call();
+    direct.call(plugin, &request).unwrap();
+    let (mut via_c, mut via_rust) = (Vec::new(), Vec::new());
+    for _ in 0..CALLS {
+        let t = Instant::now();
+        c_call();
+        via_c.push(t.elapsed());
+        let t = Instant::now();
+        direct.call(plugin, &request).unwrap();
+        via_rust.push(t.elapsed());
+    }
+    // SAFETY: the handle from above, freed once.
+    assert_eq!(unsafe { bex_engine_free(engine) }, 0);
+    let (c50, c99) = (percentile(&mut via_c, 0.5), percentile(&mut via_c, 0.99));
+    let (r50, r99) = (
+        percentile(&mut via_rust, 0.5),
+        percentile(&mut via_rust, 0.99),
+    );
+    println!(
+        "{label}: submit->callback through the C ABI vs direct Engine::call ({CALLS} each, interleaved):"
+    );
+    println!("                        p50 (us)   p99 (us)");
+    println!("  C ABI submit->cb     {:>9.1}  {:>9.1}", us(c50), us(c99));
+    println!("  Engine::call         {:>9.1}  {:>9.1}", us(r50), us(r99));
+    println!(
+        "  ratio C ABI/direct   {:>9.2}x {:>9.2}x   (target <= 1.10x at p50); handoff {:.1} us at p50",
+        c50.as_secs_f64() / r50.as_secs_f64(),
+        c99.as_secs_f64() / r99.as_secs_f64(),
+        us(c50) - us(r50)
+    );
+}
+
+fn throughput(dir: &Path, hostile: &[u8]) {
+    let port = slow_server(Duration::from_millis(5));
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let engine = Engine::open(
+        EngineConfig::new(dir.join("throughput"))
+            .allow_private_networks(true)
+            .resolve("api.bex.test", &[loopback])
+            .lane(
+                bex_engine::Lane::User,
+                bex_engine::LaneSize {
+                    workers: 4,
+                    capacity: THROUGHPUT_CALLS,
+                },
+            ),
+    )
+    .unwrap();
+    let ids: Vec<String> = (0..COPIES).map(|i| format!("bex.tp{i}")).collect();
+    for id in &ids {
+        let pkg = package(dir, id, "\"api.bex.test\"", hostile);
+        engine.install_file(&pkg, true).unwrap();
+    }
+    let url = format!("http://api.bex.test:{port}/slow");
+    let query = format!("fetch-nofollow:{url}");
+    // Warm: load every copy once.
+    for id in &ids {
+        let r = engine.call(
+            id,
+            &Request::Search {
+                query: query.clone(),
+                filters: serde_json::json!({}),
+                page: None,
+            },
+        );
+        assert!(r.is_ok(), "{r:?}");
+    }
+    let (tx, rx) = unbounded::<bool>();
+    let started = Instant::now();
+    for i in 0..THROUGHPUT_CALLS {
+        let tx = tx.clone();
+        engine
+            .submit(
+                &ids[i % COPIES],
+                Request::Search {
+                    query: query.clone(),
+                    filters: serde_json::json!({}),
+                    page: None,
+                },
+                CallOptions::default(),
+                move |_, r| {
+                    let _ = tx.send(r.is_ok());
+                },
+            )
+            .unwrap();
+    }
+    let ok = (0..THROUGHPUT_CALLS)
+        .filter(|_| rx.recv_timeout(Duration::from_secs(60)).unwrap())
+        .count();
+    let took = started.elapsed();
+    let rate = THROUGHPUT_CALLS as f64 / took.as_secs_f64();
+    println!(
+        "throughput, 4 User workers, each call one HTTP request taking 5 ms on loopback ({THROUGHPUT_CALLS} calls over {COPIES} plugin copies):"
+    );
+    println!(
+        "  {rate:>7.0} calls/s ({ok} ok) vs ideal 800/s: {:.0}% (target >= 90%)",
+        rate / 800.0 * 100.0
+    );
+}
