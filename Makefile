@@ -112,6 +112,7 @@ test-c: dev
 	$(BEX_DEV) pack tests/c/hostile2.yaml $(WASM_DIR)/bex_hostile.wasm $(DEV_DIR)/c-engine/hostile2.bex
 	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(DEV_DIR)/c-engine/tvmaze.bex
 	$(CC) -std=c11 -Wall -Wextra -Werror $(SANITIZE) -g -pthread -Iinclude tests/c/engine.c \
+	  tests/c/engine_args.c tests/c/engine_lifecycle.c tests/c/engine_calls.c tests/c/support.c \
 	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-engine-test
 	$(DEV_DIR)/c-engine-test $(DEV_DIR)/c-engine plugins/tvmaze/fixtures
 

@@ -126,6 +126,15 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
         "bex.lat",
         "ok",
     );
+    let port = slow_server(Duration::from_millis(5));
+    compare_c_abi(
+        dir,
+        "net",
+        "search with one 5 ms HTTP request on loopback",
+        &lat,
+        "bex.lat",
+        &format!("fetch-nofollow:http://api.bex.test:{port}/slow"),
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let manifest = std::fs::read_to_string(root.join("plugins/tvmaze/manifest.yaml")).unwrap();
     let pkg = bex_engine::pack(&manifest, super::wasm("bex_tvmaze")).unwrap();
@@ -145,14 +154,27 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
 /// engines over copies of the same install, interleaved.
 fn compare_c_abi(dir: &Path, name: &str, label: &str, pkg: &Path, plugin: &str, query: &str) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/tvmaze/fixtures");
-    let direct =
-        Engine::open(EngineConfig::new(dir.join(format!("{name}-direct"))).replay_dir(&fixtures))
-            .unwrap();
+    // The network-bound run reaches the loopback server; the others are
+    // served from recordings.
+    let live = name == "net";
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let mut config = EngineConfig::new(dir.join(format!("{name}-direct")));
+    config = if live {
+        config
+            .allow_private_networks(true)
+            .resolve("api.bex.test", &[loopback])
+    } else {
+        config.replay_dir(&fixtures)
+    };
+    let direct = Engine::open(config).unwrap();
     direct.install_file(pkg, true).unwrap();
     let c_dir = CString::new(dir.join(format!("{name}-c")).to_str().unwrap()).unwrap();
-    let config =
-        CString::new(serde_json::json!({"replay_dir": fixtures.to_str().unwrap()}).to_string())
-            .unwrap();
+    let config = if live {
+        serde_json::json!({"allow_private_networks": true, "resolve": {"api.bex.test": ["127.0.0.1"]}})
+    } else {
+        serde_json::json!({"replay_dir": fixtures.to_str().unwrap()})
+    };
+    let config = CString::new(config.to_string()).unwrap();
     let c_pkg = CString::new(pkg.to_str().unwrap()).unwrap();
     let (c_id, c_query) = (CString::new(plugin).unwrap(), CString::new(query).unwrap());
     // SAFETY: valid NUL-terminated strings; the handle is freed below.
