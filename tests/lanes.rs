@@ -123,6 +123,57 @@ fn a_cancel_inside_a_slow_http_response_returns_within_100_ms() {
     assert!(took < Duration::from_millis(100), "took {took:?}");
 }
 
+/// A loopback server that takes one connection, waits for the client's
+/// first bytes (a request, or a TLS ClientHello), sends `reply` if any,
+/// says so on the channel, then never answers more: it reads until the
+/// client goes away.
+fn stalling_server(reply: Option<&'static [u8]>) -> (u16, Receiver<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = unbounded();
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let mut seen = Vec::new();
+        while let Ok(n @ 1..) = conn.read(&mut buf) {
+            seen.extend_from_slice(&buf[..n]);
+            // A TLS ClientHello, or a whole request head.
+            if reply.is_none() || seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        if let Some(bytes) = reply {
+            conn.write_all(bytes).unwrap();
+        }
+        tx.send(()).unwrap();
+        while let Ok(1..) = conn.read(&mut buf) {}
+    });
+    (port, rx)
+}
+
+#[test]
+fn a_cancel_during_a_tls_handshake_or_a_slow_body_returns_within_100_ms() {
+    let t = setup(|c| c);
+    let partial: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nthe first bytes";
+    for (scheme, reply) in [("https", None), ("http", Some(partial))] {
+        let (port, ready) = stalling_server(reply);
+        let url = format!("{scheme}://api.bex.test:{port}/stall");
+        let (rid, rx) = submit(&t, ID, &format!("fetch:{url}"), None);
+        ready
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the request reaches the server");
+        let cancelled = Instant::now();
+        assert_eq!(t.engine.cancel(rid), CancelOutcome::Running, "{scheme}");
+        assert_eq!(wait(&rx), (rid, Err(ErrorCode::Cancelled)), "{scheme}");
+        let took = cancelled.elapsed();
+        assert!(took < Duration::from_millis(100), "{scheme}: took {took:?}");
+    }
+    // The worker is free again: nothing spins on the cancelled reads.
+    assert_eq!(title(&t.search(ID, "ok").unwrap()), "ok");
+    assert_eq!(t.engine.stats().unwrap().executions.in_use, 0);
+}
+
 #[test]
 fn repeated_faults_open_only_that_plugins_breaker_and_a_probe_closes_it() {
     let t = setup(|c| c.circuit_breaker(2, Duration::from_millis(200)));

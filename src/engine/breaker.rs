@@ -114,19 +114,13 @@ impl Breakers {
         let Some(state) = states.get_mut(id) else {
             return;
         };
-        match outcome {
-            // Never entered, or cancelled: no verdict; free the probe slot.
-            None | Some(ErrorCode::Cancelled) => {
-                if probe {
-                    *state = State::HalfOpen { probing: false };
-                }
-            }
-            Some(code) if is_fault(code) && self.threshold > 0 => {
-                let faults = match *state {
-                    State::Closed { faults } => faults + 1,
-                    _ => self.threshold,
-                };
-                *state = if faults >= self.threshold || probe {
+        match (outcome.map(verdict), *state) {
+            // A fault: counted while closed; a failed probe reopens. (A
+            // late call's fault while open, or a probe's after a reset,
+            // changes nothing beyond what the state says.)
+            (Some(Verdict::Fault), State::Closed { faults }) if self.threshold > 0 => {
+                let faults = faults + 1;
+                *state = if faults >= self.threshold {
                     State::Open {
                         until: Instant::now() + self.cooldown,
                     }
@@ -134,8 +128,40 @@ impl Breakers {
                     State::Closed { faults }
                 };
             }
-            Some(_) => *state = State::Closed { faults: 0 },
+            (Some(Verdict::Fault), State::HalfOpen { .. }) if probe => {
+                *state = State::Open {
+                    until: Instant::now() + self.cooldown,
+                };
+            }
+            // The plugin answered (a result, or an error of its own).
+            (Some(Verdict::Healthy), State::Closed { .. } | State::HalfOpen { .. }) => {
+                *state = State::Closed { faults: 0 }
+            }
+            // No verdict (never entered, cancelled, an engine-side
+            // failure): a probe frees its slot for the next call.
+            (None | Some(Verdict::Neutral), State::HalfOpen { probing: true }) if probe => {
+                *state = State::HalfOpen { probing: false }
+            }
+            _ => {}
         }
+    }
+}
+
+/// What an outcome says about the plugin's health.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Fault,
+    Healthy,
+    Neutral,
+}
+
+fn verdict(code: ErrorCode) -> Verdict {
+    match code {
+        c if is_fault(c) => Verdict::Fault,
+        ErrorCode::Ok | ErrorCode::PluginError | ErrorCode::Network | ErrorCode::NetworkBlocked => {
+            Verdict::Healthy
+        }
+        _ => Verdict::Neutral,
     }
 }
 
@@ -208,6 +234,35 @@ mod tests {
         b.reset("p");
         assert_eq!(b.state_name("p"), "closed");
         assert!(b.admit("p").is_ok());
+    }
+
+    #[test]
+    fn stale_outcomes_do_not_cut_a_cooldown_short_or_skip_the_threshold() {
+        let b = Breakers::new(2, Duration::from_secs(60));
+        // A probe admitted, then the breaker reset (the plugin re-enabled):
+        // the probe's fault counts as one fault, not an instant reopen.
+        b.admit("p")
+            .ok()
+            .unwrap()
+            .finish(Err(ErrorCode::PluginFault));
+        b.admit("p")
+            .ok()
+            .unwrap()
+            .finish(Err(ErrorCode::PluginFault));
+        assert_eq!(b.state_name("p"), "open");
+        b.reset("p");
+        let late = b.admit("p").ok().unwrap();
+        late.finish(Err(ErrorCode::PluginFault));
+        assert_eq!(b.state_name("p"), "closed", "one fault after a reset");
+        // Engine-side failures (BUSY, INTERNAL) neither count nor heal.
+        b.admit("p").ok().unwrap().finish(Err(ErrorCode::Internal));
+        b.admit("p").ok().unwrap().finish(Err(ErrorCode::Busy));
+        b.admit("p").ok().unwrap().finish(Err(ErrorCode::Timeout));
+        assert_eq!(
+            b.state_name("p"),
+            "open",
+            "the INTERNAL/BUSY did not reset the count"
+        );
     }
 
     #[test]

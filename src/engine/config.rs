@@ -35,6 +35,9 @@ pub const DEFAULT_MAX_HTTP_BODY_BYTES: u64 = 8 * 1024 * 1024;
 /// Default number of plugin calls executing at once across all lanes (the
 /// execution permits); the instance pool has exactly this many slots.
 pub const DEFAULT_MAX_INSTANCES: u32 = 4;
+/// The longest deadline or cooldown the engine accepts (a day); longer
+/// settings are lowered to it.
+const MAX_DURATION_MS: u64 = 24 * 60 * 60 * 1000;
 /// Default number of host HTTP requests on the wire at once, all plugins.
 pub const DEFAULT_MAX_HTTP_IN_FLIGHT: u32 = 8;
 /// Default consecutive faults that open a plugin's circuit breaker.
@@ -174,6 +177,8 @@ impl EngineConfig {
     /// Defaults to [`MAX_FUEL`], [`MAX_TIMEOUT_MS`] and [`MAX_MEMORY_MB`].
     pub fn ceilings(mut self, limits: OperationLimits) -> Self {
         self.ceilings = limits.or(self.ceilings);
+        // Deadlines are instants: keep them representable.
+        self.ceilings.timeout_ms = self.ceilings.timeout_ms.map(|t| t.min(MAX_DURATION_MS));
         self
     }
 
@@ -220,7 +225,7 @@ impl EngineConfig {
     /// [`DEFAULT_BREAKER_COOLDOWN_MS`] (30 s).
     pub fn circuit_breaker(mut self, threshold: u32, cooldown: Duration) -> Self {
         self.breaker_threshold = threshold;
-        self.breaker_cooldown = cooldown;
+        self.breaker_cooldown = cooldown.min(Duration::from_millis(MAX_DURATION_MS));
         self
     }
 
@@ -232,7 +237,9 @@ impl EngineConfig {
     }
 
     /// Lets plugins reach loopback, private, link-local and other
-    /// non-public addresses. Only for tests and trusted local setups.
+    /// non-public addresses, and return urls that name them (or
+    /// `localhost` and other local names) to the player. Only for tests
+    /// and trusted local setups.
     /// Defaults to false.
     pub fn allow_private_networks(mut self, allow: bool) -> Self {
         self.http.allow_private_networks = allow;

@@ -177,4 +177,18 @@ mod tests {
         }
         assert!(EngineConfig::from_json("/d", "{}").is_ok());
     }
+
+    #[test]
+    fn huge_durations_are_lowered_to_a_day() {
+        let c = EngineConfig::from_json(
+            "/d",
+            r#"{"breaker": {"cooldown_ms": 18446744073709551615},
+                "ceilings": {"timeout_ms": 18446744073709551615},
+                "limits": {"timeout_ms": 18446744073709551615}}"#,
+        )
+        .unwrap();
+        let day = 24 * 60 * 60 * 1000;
+        assert_eq!(c.breaker_cooldown, Duration::from_millis(day));
+        assert_eq!(c.ceilings.timeout_ms, Some(day));
+    }
 }

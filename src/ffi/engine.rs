@@ -137,16 +137,21 @@ pub unsafe extern "C" fn bex_engine_new_with_config(
 /// queued and running ones, delivers every outstanding callback, joins
 /// every thread, then frees the handle. No callback runs after it returns.
 ///
-/// Free exactly once, and make no other call with the handle once this
-/// began on another thread. NULL is a no-op (returns 0). Returns 0, or
-/// `BEX_ERROR_CODE_NOT_READY` when called from one of this engine's own
-/// callbacks (it would wait for itself): then nothing is freed and the
-/// engine keeps working.
+/// Free exactly once. No other call with the handle may be in progress on
+/// another thread when it starts, nor start afterwards (callbacks running
+/// on BEX's threads may still call in: free waits for them). NULL is a
+/// no-op (returns 0). Returns 0, or `BEX_ERROR_CODE_NOT_READY` when called
+/// from one of this engine's result callbacks or from a log callback (it
+/// would wait for, or free under, its own caller): then nothing is freed
+/// and the engine keeps working.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bex_engine_free(engine: *mut BexEngine) -> i32 {
     guard(ErrorCode::Internal.number(), || {
         if engine.is_null() {
             return 0;
+        }
+        if super::nested() {
+            return fail(&crate::scheduler::SchedulerError::InsideCallback.into());
         }
         // SAFETY: non-NULL, and the caller promises a live handle from
         // bex_engine_new that is freed only here.
@@ -162,8 +167,10 @@ pub unsafe extern "C" fn bex_engine_free(engine: *mut BexEngine) -> i32 {
 }
 
 /// Sets (or, with a NULL `callback`, removes) the log callback; see
-/// `BexLogCallback`. `user_data` is passed back unchanged and must stay
-/// valid until the callback is replaced or the engine freed.
+/// `BexLogCallback`. `user_data` is passed back unchanged. A line already
+/// on its way may still reach the previous callback just after it was
+/// replaced, so keep every `user_data` you registered valid until
+/// `bex_engine_free` returns.
 /// Returns 0, or `INVALID_ARGUMENT` for a NULL engine. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bex_engine_set_log_callback(

@@ -12,18 +12,34 @@ mod last_error;
 mod plugins;
 mod submit;
 
+use std::cell::Cell;
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{Error, ErrorCode};
 
+thread_local! {
+    /// How many BEX functions are running on this thread (more than one
+    /// when a log callback calls back into BEX).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
 /// Runs `f`, turning a panic into `on_panic` (recorded as an `INTERNAL`
 /// last error).
 fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+    DEPTH.with(|d| d.set(d.get() + 1));
+    let out = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         last_error::set(ErrorCode::Internal, "a panic inside BEX (a bug)".into());
         on_panic
-    })
+    });
+    DEPTH.with(|d| d.set(d.get() - 1));
+    out
+}
+
+/// Whether another BEX function is running further up this thread's stack
+/// (the caller is a log callback of a synchronous function).
+fn nested() -> bool {
+    DEPTH.with(|d| d.get() > 1)
 }
 
 /// Records `e` as the thread's last error and returns its code number.

@@ -22,8 +22,10 @@ use crate::scheduler::{CancelOutcome, Lane};
 /// `success` true: `payload` is the result JSON (docs/json.md); false:
 /// `{"code": "NAME", "number": N, "message": "..."}`. `payload` (`len`
 /// bytes of UTF-8, not NUL-terminated) is valid only during the call: copy
-/// what you keep. The callback may submit or cancel on the same engine; it
-/// must not free it (`bex_engine_free` refuses with `NOT_READY`).
+/// what you keep. It may run before the submit function has returned the
+/// id (on another thread): do not rely on having stored the id first. The
+/// callback may submit or cancel on the same engine; it must not free it
+/// (`bex_engine_free` refuses with `NOT_READY`).
 pub type BexResultCallback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,

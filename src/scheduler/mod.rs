@@ -163,6 +163,8 @@ pub(crate) struct Scheduler {
     shared: Arc<Shared>,
     workers: Mutex<Vec<JoinHandle<()>>>,
     notifier: Mutex<Option<JoinHandle<()>>>,
+    /// Held by the thread joining everything at shutdown.
+    joining: Mutex<()>,
 }
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
@@ -196,14 +198,18 @@ impl Scheduler {
             shared: shared.clone(),
             workers: Mutex::new(Vec::new()),
             notifier: Mutex::new(None),
+            joining: Mutex::new(()),
         };
-        let key = shared.key;
+        let notifying = shared.clone();
         let handle = std::thread::Builder::new()
             .name("bex-notify".into())
             .spawn(move || {
-                WORKER_OF.with(|w| w.set(key));
+                WORKER_OF.with(|w| w.set(notifying.key));
                 for job in notified.iter() {
                     let job: Arc<Job> = job;
+                    notifying.counters[job.lane as usize]
+                        .completed
+                        .fetch_add(1, Ordering::Relaxed);
                     let error = job.cancelled_error();
                     job.deliver(Err(error));
                 }
@@ -303,27 +309,38 @@ impl Scheduler {
     }
 
     /// Stops accepting, cancels every request, delivers every outstanding
-    /// callback and joins every thread (but the calling one, if it is a
-    /// worker: it finishes its callback and exits). Idempotent.
+    /// callback and joins every thread. Idempotent; a second concurrent
+    /// caller returns once the first has joined everything. Called on one
+    /// of the scheduler's own threads (the last handle dropped inside a
+    /// callback) it only stops accepting and cancels: the threads then
+    /// deliver what is left and exit on their own.
     pub fn shutdown(&self) {
-        // Dropping the senders lets workers drain their queues and stop.
-        drop(
-            self.shared
+        {
+            // With submits held off, every accepted request is in the
+            // table: cancel them all before the workers may pop another,
+            // then drop the senders so the workers drain their queues
+            // (reporting CANCELLED) and stop.
+            let mut senders = self
+                .shared
                 .senders
                 .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
-        let running: Vec<Arc<Job>> = self.jobs().values().cloned().collect();
-        for job in running {
-            job.token.cancel();
+                .unwrap_or_else(|p| p.into_inner());
+            for job in self.jobs().values() {
+                job.token.cancel();
+            }
+            drop(senders.take());
         }
-        let me = std::thread::current().id();
+        if self.on_own_thread() {
+            // The last handle was dropped inside a callback: this thread
+            // cannot wait for itself (nor for a shutdown that waits for
+            // it). The other threads drain and exit on their own.
+            return;
+        }
+        // A second caller waits here until the first has joined everything.
+        let _joining = self.joining.lock().unwrap_or_else(|p| p.into_inner());
         let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
         for w in workers {
-            if w.thread().id() != me {
-                let _ = w.join();
-            }
+            let _ = w.join();
         }
         drop(
             self.shared
@@ -337,7 +354,6 @@ impl Scheduler {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take()
-            && n.thread().id() != me
         {
             let _ = n.join();
         }

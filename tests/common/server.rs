@@ -187,8 +187,10 @@ fn handle(mut conn: TcpStream, c: &Counters) {
         head.push_str("\r\n");
     }
     head.push_str("\r\n");
+    // Out of flight before the client can see the answer: otherwise its
+    // next request may be counted while this thread is still finishing.
+    c.in_flight.fetch_sub(1, Ordering::SeqCst);
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(&body);
     let _ = conn.flush();
-    c.in_flight.fetch_sub(1, Ordering::SeqCst);
 }
