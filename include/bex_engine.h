@@ -163,8 +163,10 @@ typedef struct BexPluginInfoList {
 // `success` true: `payload` is the result JSON (docs/json.md); false:
 // `{"code": "NAME", "number": N, "message": "..."}`. `payload` (`len`
 // bytes of UTF-8, not NUL-terminated) is valid only during the call: copy
-// what you keep. The callback may submit or cancel on the same engine; it
-// must not free it (`bex_engine_free` refuses with `NOT_READY`).
+// what you keep. It may run before the submit function has returned the
+// id (on another thread): do not rely on having stored the id first. The
+// callback may submit or cancel on the same engine; it must not free it
+// (`bex_engine_free` refuses with `NOT_READY`).
 typedef void (*BexResultCallback)(void *user_data,
                                   uint64_t request_id,
                                   bool success,
@@ -234,16 +236,20 @@ struct BexEngine *bex_engine_new_with_config(const char *data_dir, const char *c
 // queued and running ones, delivers every outstanding callback, joins
 // every thread, then frees the handle. No callback runs after it returns.
 //
-// Free exactly once, and make no other call with the handle once this
-// began on another thread. NULL is a no-op (returns 0). Returns 0, or
-// `BEX_ERROR_CODE_NOT_READY` when called from one of this engine's own
-// callbacks (it would wait for itself): then nothing is freed and the
-// engine keeps working.
+// Free exactly once. No other call with the handle may be in progress on
+// another thread when it starts, nor start afterwards (callbacks running
+// on BEX's threads may still call in: free waits for them). NULL is a
+// no-op (returns 0). Returns 0, or `BEX_ERROR_CODE_NOT_READY` when called
+// from one of this engine's result callbacks or from a log callback (it
+// would wait for, or free under, its own caller): then nothing is freed
+// and the engine keeps working.
 int32_t bex_engine_free(struct BexEngine *engine);
 
 // Sets (or, with a NULL `callback`, removes) the log callback; see
-// `BexLogCallback`. `user_data` is passed back unchanged and must stay
-// valid until the callback is replaced or the engine freed.
+// `BexLogCallback`. `user_data` is passed back unchanged. A line already
+// on its way may still reach the previous callback just after it was
+// replaced, so keep every `user_data` you registered valid until
+// `bex_engine_free` returns.
 // Returns 0, or `INVALID_ARGUMENT` for a NULL engine. Thread-safe.
 int32_t bex_engine_set_log_callback(const struct BexEngine *engine,
                                     BexLogCallback callback,
