@@ -8,7 +8,7 @@ use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
 use super::registry::{Export, Limits, Loaded};
-use super::values;
+use super::{values, vet};
 use crate::cancel::{CancelToken, Cancelled};
 use crate::contract::Operation;
 use crate::host::log::LogLevel;
@@ -341,6 +341,10 @@ fn finish(
     let id = loaded.plugin.id.clone();
     match value {
         Val::Result(Ok(Some(ok))) => {
+            // The player acts on what passes: fetches its urls, sends its
+            // headers, writes its files.
+            vet::check(&ok, loaded.results)
+                .map_err(|v| fault(loaded, op, format!("result check: {v}")))?;
             let json = serde_json::to_string(&values::to_json(&ok)).expect("JSON values serialize");
             if json.len() > max {
                 return Err(fault(

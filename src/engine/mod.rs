@@ -15,6 +15,7 @@ mod request;
 mod stats;
 mod ticker;
 mod values;
+mod vet;
 mod wasm;
 
 use std::collections::BTreeMap;

@@ -11,6 +11,7 @@ use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{ComponentExportIndex, InstancePre, Linker};
 
 use super::config::EngineConfig;
+use super::vet;
 use super::wasm::{LoadError, load_component};
 use crate::contract::Operation;
 use crate::host::log::{CallLog, LogLevel};
@@ -40,6 +41,8 @@ pub(crate) struct Loaded {
     pub pre: InstancePre<HostState>,
     pub env: PluginEnv,
     pub exports: HashMap<Operation, Export>,
+    /// What its results may name (see `vet`).
+    pub results: vet::Policy,
     /// Whether loading had to compile (the cache had no usable artifact).
     pub compiled: bool,
 }
@@ -166,6 +169,9 @@ pub(crate) fn load(
         pre,
         env,
         exports,
+        results: vet::Policy {
+            allow_private_networks: config.http.allow_private_networks,
+        },
         compiled,
     })
 }

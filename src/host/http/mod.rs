@@ -6,13 +6,17 @@
 //! followed here, each hop checked again. Resolved addresses are vetted by
 //! the transport. Time spent here counts against the call's deadline.
 
-mod addr;
+pub(crate) mod addr;
 mod cache;
 mod cancellable;
 mod limits;
 mod recording;
 mod transport;
-mod url;
+pub(crate) mod url;
+
+// The engine's result checks (src/engine/vet) apply the same rules to the
+// urls and headers a plugin hands the player.
+pub(crate) use transport::header_allowed;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -19,6 +19,14 @@ impl Url {
     /// Parses and checks a URL; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Url, String> {
         let text = text.split('#').next().unwrap_or("");
+        if let Some(other) = scheme(text)
+            .filter(|s| !s.eq_ignore_ascii_case("http") && !s.eq_ignore_ascii_case("https"))
+        {
+            return Err(format!(
+                "scheme \"{}\" is not allowed; use http or https",
+                other.to_ascii_lowercase()
+            ));
+        }
         if !text.contains("://") {
             return Err(format!(
                 "\"{}\" is not an absolute url (it needs http:// or https://)",
@@ -103,6 +111,18 @@ impl Url {
     }
 }
 
+/// The scheme of an absolute url (RFC 3986: a letter, then letters,
+/// digits, `+`, `-` or `.`, then `:`), so that `javascript:` and `data:`
+/// urls are named as such; `host:8080/...` has none.
+fn scheme(text: &str) -> Option<&str> {
+    let (scheme, rest) = text.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next()?.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let port = rest.starts_with(|c: char| c.is_ascii_digit());
+    (valid && !port).then_some(scheme)
+}
+
 fn shorten(s: &str) -> String {
     if s.len() <= 200 {
         return s.to_string();
@@ -148,6 +168,18 @@ mod tests {
                 .unwrap_err()
                 .contains("Authorization")
         );
+        for (bad, scheme) in [
+            ("javascript:alert(1)", "javascript"),
+            ("data:text/plain,x", "data"),
+            ("FILE:///etc/passwd", "file"),
+            ("view-source:https://example.org/", "view-source"),
+        ] {
+            let e = Url::parse(bad).unwrap_err();
+            assert!(e.contains(&format!("scheme \"{scheme}\"")), "{bad}: {e}");
+        }
+        let e = Url::parse("example.org:8080/x").unwrap_err();
+        assert!(e.contains("not an absolute url"), "{e}");
+        assert!(Url::parse("HTTPS://example.org/").is_ok());
     }
 
     #[test]

@@ -1,6 +1,20 @@
 //! A test plugin. Every capability echoes its input, so tests can check
 //! the JSON mapping both ways; `search` misbehaves on request, its query
 //! naming the behaviour (`loop`, `grow`, `panic`, `fetch:URL`...).
+//!
+//! Results can carry chosen hostile values, for the engine's result checks
+//! (tests/results.rs):
+//! - `search` `poster:URL`, `poster-header:NAME=VALUE`: a card's poster;
+//! - `get-info` `info:FIELD=URL`: media info with URL in one image or
+//!   trailer field (`poster`, `backdrop`, `logo`, `cast`, `thumbnail`,
+//!   `trailer`, `recommendation`); other ids are not found;
+//! - `get-servers` `url=URL`: the server's url;
+//! - `resolve-stream`: the server's `extra` pairs `url`, `header:NAME`,
+//!   `audio`, `subtitle`, `subtitle-header:NAME`, `license`,
+//!   `license-header:NAME`, `certificate` set those parts of the stream,
+//!   and `after-good` puts a clean stream first;
+//! - `download-subtitle` `name=NAME`: the file name, verbatim;
+//! - `search-articles` `url=URL`, `image=URL`: the article's url or image.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -43,6 +57,16 @@ fn page(items: Vec<MediaCard>) -> PagedResult {
 
 fn one(title: impl Into<String>) -> Result<PagedResult, PluginError> {
     Ok(page(vec![card(title)]))
+}
+
+fn image(url: impl Into<String>) -> Image {
+    Image { url: url.into(), width: None, height: None, headers: vec![] }
+}
+
+/// `NAME=VALUE` as a pair (a name may hold anything but `=`).
+fn pair(arg: &str) -> (String, String) {
+    let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
+    (k.to_string(), v.to_string())
 }
 
 fn recurse(n: u64) -> u64 {
@@ -165,6 +189,18 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             Err(e) => Err(PluginError::Unsupported(format!("{e:?}"))),
         },
         "time" => one(format!("{} {}", clock::now_ms(), clock::monotonic())),
+        "poster" => {
+            let mut c = card("poster");
+            c.poster = Some(image(arg));
+            Ok(page(vec![c]))
+        }
+        "poster-header" => {
+            let mut c = card("poster");
+            let mut i = image("https://img.example.org/p.jpg");
+            i.headers.push(pair(arg));
+            c.poster = Some(i);
+            Ok(page(vec![c]))
+        }
         other => Err(PluginError::InvalidInput(format!("unknown command {other:?}"))),
     }
 }
@@ -219,7 +255,55 @@ impl exports::bex::plugin::category::Guest for Hostile {
 
 impl exports::bex::plugin::info::Guest for Hostile {
     fn get_info(_ctx: RequestContext, id: String) -> Result<MediaInfo, PluginError> {
-        Err(PluginError::NotFound(format!("no media {id}")))
+        let Some((field, url)) = id.strip_prefix("info:").and_then(|r| r.split_once('=')) else {
+            return Err(PluginError::NotFound(format!("no media {id}")));
+        };
+        let at = |f: &str| (field == f).then(|| image(url));
+        let mut recommendation = card("more");
+        recommendation.poster = at("recommendation");
+        Ok(MediaInfo {
+            id: id.clone(),
+            title: "Info".into(),
+            original_title: None,
+            kind: Some(MediaKind::Series),
+            poster: at("poster"),
+            backdrop: at("backdrop"),
+            logo: at("logo"),
+            year: None,
+            end_year: None,
+            rating: None,
+            genres: vec![],
+            tags: vec![],
+            description: None,
+            status: None,
+            runtime_minutes: None,
+            content_rating: None,
+            cast: vec![Person { name: "Someone".into(), role: None, image: at("cast") }],
+            external_ids: vec![],
+            dub_status: DubStatus::empty(),
+            seasons: vec![Season {
+                number: 1,
+                id: None,
+                title: None,
+                episodes: vec![Episode {
+                    id: "e1".into(),
+                    number: Some(1.0),
+                    season: Some(1),
+                    title: None,
+                    description: None,
+                    thumbnail: at("thumbnail"),
+                    air_date: None,
+                    runtime_minutes: None,
+                    dub_status: DubStatus::empty(),
+                    filler: false,
+                    extra: vec![],
+                }],
+            }],
+            play_id: None,
+            trailers: if field == "trailer" { vec![url.to_string()] } else { vec![] },
+            recommendations: vec![recommendation],
+            extra: vec![],
+        })
     }
 }
 
@@ -228,7 +312,7 @@ impl exports::bex::plugin::servers::Guest for Hostile {
         Ok(vec![Server {
             id: format!("{id}$srv=1"),
             name: "Test server".into(),
-            url: Some("https://media.example.org/embed/1".into()),
+            url: Some(id.strip_prefix("url=").unwrap_or("https://media.example.org/embed/1").into()),
             language: Some("en".into()),
             dub_status: DubStatus::SUBBED | DubStatus::DUBBED,
             quality: Some(1080),
@@ -237,35 +321,69 @@ impl exports::bex::plugin::servers::Guest for Hostile {
     }
 }
 
+/// The `extra` value named `key`.
+fn knob(extra: &[Pair], key: &str) -> Option<String> {
+    extra.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+/// The `extra` pairs whose names start with `prefix`, named by the rest.
+fn knob_pairs(extra: &[Pair], prefix: &str) -> Vec<Pair> {
+    extra
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|name| (name.to_string(), v.clone())))
+        .collect()
+}
+
+fn stream(server: &Server, extra: &[Pair]) -> StreamSource {
+    let base = server.url.as_deref().unwrap_or("https://media.example.org");
+    let default_url = format!("{base}/master.m3u8");
+    let mut headers = vec![("Referer".into(), "https://media.example.org/".into())];
+    headers.extend(knob_pairs(extra, "header:"));
+    StreamSource {
+        url: knob(extra, "url").unwrap_or(default_url),
+        container: Container::Hls,
+        mime_type: Some("application/vnd.apple.mpegurl".into()),
+        quality: server.quality,
+        label: Some(server.name.clone()),
+        headers,
+        audio_tracks: knob(extra, "audio")
+            .map(|url| AudioTrack {
+                id: Some("a1".into()),
+                url: Some(url),
+                language: Some("de".into()),
+                label: None,
+                is_default: false,
+            })
+            .into_iter()
+            .collect(),
+        subtitles: vec![SubtitleTrack {
+            url: knob(extra, "subtitle").unwrap_or_else(|| "https://media.example.org/en.vtt".into()),
+            format: SubtitleFormat::Vtt,
+            language: Some("en".into()),
+            label: None,
+            headers: knob_pairs(extra, "subtitle-header:"),
+            forced: false,
+            hearing_impaired: true,
+            is_default: true,
+        }],
+        expires_at: Some(1_900_000_000_000),
+        drm: Some(Drm {
+            scheme: DrmScheme::Widevine,
+            license_url: knob(extra, "license").unwrap_or_else(|| "https://license.example.org/".into()),
+            headers: knob_pairs(extra, "license-header:"),
+            certificate_url: knob(extra, "certificate"),
+        }),
+        extra: server.extra.clone(),
+    }
+}
+
 impl exports::bex::plugin::streams::Guest for Hostile {
     fn resolve_stream(_ctx: RequestContext, server: Server) -> Result<Vec<StreamSource>, PluginError> {
-        Ok(vec![StreamSource {
-            url: format!("{}/master.m3u8", server.url.unwrap_or_default()),
-            container: Container::Hls,
-            mime_type: Some("application/vnd.apple.mpegurl".into()),
-            quality: server.quality,
-            label: Some(server.name),
-            headers: vec![("Referer".into(), "https://media.example.org/".into())],
-            audio_tracks: vec![],
-            subtitles: vec![SubtitleTrack {
-                url: "https://media.example.org/en.vtt".into(),
-                format: SubtitleFormat::Vtt,
-                language: Some("en".into()),
-                label: None,
-                headers: vec![],
-                forced: false,
-                hearing_impaired: true,
-                is_default: true,
-            }],
-            expires_at: Some(1_900_000_000_000),
-            drm: Some(Drm {
-                scheme: DrmScheme::Widevine,
-                license_url: "https://license.example.org/".into(),
-                headers: vec![],
-                certificate_url: None,
-            }),
-            extra: server.extra,
-        }])
+        let mut streams = vec![stream(&server, &server.extra)];
+        if knob(&server.extra, "after-good").is_some() {
+            streams.insert(0, stream(&server, &[]));
+        }
+        Ok(streams)
     }
 }
 
@@ -291,7 +409,7 @@ impl exports::bex::plugin::subtitles::Guest for Hostile {
 
     fn download_subtitle(_ctx: RequestContext, id: String) -> Result<SubtitleFile, PluginError> {
         Ok(SubtitleFile {
-            file_name: format!("{id}.srt"),
+            file_name: id.strip_prefix("name=").map_or_else(|| format!("{id}.srt"), str::to_string),
             format: SubtitleFormat::Srt,
             language: None,
             content: "1\n00:00:01,000 --> 00:00:02,000\nHello\n".into(),
@@ -311,10 +429,10 @@ impl exports::bex::plugin::articles::Guest for Hostile {
                 title: query.clone(),
                 items: vec![Article {
                     id: "a1".into(),
+                    url: query.strip_prefix("url=").map(str::to_string),
+                    image: query.strip_prefix("image=").map(image),
                     title: query,
                     summary: None,
-                    url: None,
-                    image: None,
                     author: None,
                     published_at: Some(1_700_000_000_000),
                     content: None,

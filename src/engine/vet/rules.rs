@@ -1,0 +1,396 @@
+//! The rules for one url, one header, one file name of a result. Urls are
+//! parsed as the http host parses what a plugin fetches
+//! (`host::http::url`), IP literals judged by the same refused ranges
+//! (`host::http::addr`), header names by the same list
+//! (`host::http::header_allowed`). What the host learns by resolving names
+//! cannot be known here, so names that never denote a public host
+//! (`localhost`, `.local`, single labels...) are refused too.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::host::http::url::Url;
+use crate::host::http::{addr, header_allowed};
+
+const PUBLIC_ONLY: &str = "results may only name public hosts";
+
+/// Longest file name accepted, in bytes (`NAME_MAX` on Linux and most
+/// file systems).
+const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// Suffixes of names that only ever resolve inside the local network:
+/// mDNS (RFC 6762), home networks (RFC 8375), private use (ICANN, 2024).
+const LOCAL_SUFFIXES: [&str; 3] = [".local", ".home.arpa", ".internal"];
+
+/// A url the player may fetch: absolute http or https, no user info, a
+/// host that is a public IP literal or a name that may be public.
+pub(crate) fn url(text: &str, allow_private: bool) -> Result<(), String> {
+    if text.is_empty() {
+        return Err(
+            "empty url (give an absolute http or https url, or none where the field is optional)"
+                .into(),
+        );
+    }
+    if let Some((i, c)) = text
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_control() || *c == ' ')
+    {
+        return Err(format!(
+            "the url contains {} at byte {i} (percent-encode it)",
+            describe(c)
+        ));
+    }
+    let url = Url::parse(text)?;
+    host(&url.host, allow_private)
+}
+
+fn host(host: &str, allow_private: bool) -> Result<(), String> {
+    let public = |ip: IpAddr| match addr::refused(ip) {
+        Some(why) if !allow_private => Err(if ip.to_string() == host.trim_matches(['[', ']']) {
+            format!("host \"{host}\" is not a public address ({why}); {PUBLIC_ONLY}")
+        } else {
+            format!("host \"{host}\" means {ip}, not a public address ({why}); {PUBLIC_ONLY}")
+        }),
+        _ => Ok(()),
+    };
+    if let Some(inner) = host.strip_prefix('[') {
+        let ip: Ipv6Addr = inner
+            .strip_suffix(']')
+            .and_then(|i| i.parse().ok())
+            .ok_or_else(|| format!("host \"{host}\" is not a valid IPv6 address"))?;
+        return public(IpAddr::V6(ip));
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
+    {
+        return Err(format!(
+            "host \"{host}\" is not a host name (it contains {c:?}; use punycode for international names)"
+        ));
+    }
+    let name = host.trim_end_matches('.');
+    // A name ending in a number is an IPv4 address to the resolvers and
+    // url parsers players use (inet_aton, the WHATWG url standard), in
+    // any of its forms: `2130706433`, `0x7f.1`, `0177.0.0.1`.
+    if name.rsplit('.').next().is_some_and(is_number) {
+        let ip = ipv4(name).ok_or_else(|| {
+            format!("host \"{host}\" ends in a number but is not an IPv4 address")
+        })?;
+        return public(IpAddr::V4(ip));
+    }
+    if allow_private {
+        return Ok(());
+    }
+    if name == "localhost" || name.ends_with(".localhost") {
+        return Err(format!(
+            "host \"{host}\" is localhost, this machine; {PUBLIC_ONLY}"
+        ));
+    }
+    if LOCAL_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+        return Err(format!(
+            "host \"{host}\" is a local-network name; {PUBLIC_ONLY}"
+        ));
+    }
+    if !name.contains('.') {
+        return Err(format!(
+            "host \"{host}\" is a single-label name, looked up in the local network's search domains; {PUBLIC_ONLY}"
+        ));
+    }
+    Ok(())
+}
+
+/// Digits, or `0x` and hex digits: a part of a numeric IPv4 host.
+fn is_number(label: &str) -> bool {
+    match label
+        .strip_prefix("0x")
+        .or_else(|| label.strip_prefix("0X"))
+    {
+        Some(hex) => hex.chars().all(|c| c.is_ascii_hexdigit()),
+        None => !label.is_empty() && label.chars().all(|c| c.is_ascii_digit()),
+    }
+}
+
+/// An IPv4 host in the forms inet_aton accepts: one to four parts, each
+/// decimal, octal (leading `0`) or hex (`0x`); the last fills the
+/// remaining bytes.
+fn ipv4(name: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut numbers = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let (digits, radix) = match part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+            Some(hex) => (hex, 16),
+            None if part.len() > 1 && part.starts_with('0') => (&part[1..], 8),
+            None => (*part, 10),
+        };
+        let n = if digits.is_empty() && radix == 16 {
+            0
+        } else {
+            u32::from_str_radix(digits, radix).ok()?
+        };
+        numbers.push(n);
+    }
+    let (last, init) = numbers.split_last()?;
+    if init.iter().any(|&n| n > 255) {
+        return None;
+    }
+    let free_bits = 8 * (4 - init.len() as u32);
+    if free_bits < 32 && *last >> free_bits != 0 {
+        return None;
+    }
+    let high = init
+        .iter()
+        .enumerate()
+        .fold(0u32, |acc, (i, &n)| acc | (n << (24 - 8 * i)));
+    Some(Ipv4Addr::from(high | last))
+}
+
+/// A header the player may send: a token name that plugins may set, a
+/// value without line breaks, NUL or other control characters.
+pub(crate) fn header(name: &str, value: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("empty header name".into());
+    }
+    if !name.bytes().all(is_token_byte) {
+        return Err(format!(
+            "{name:?} is not a valid header name (only letters, digits and !#$%&'*+-.^_`|~)"
+        ));
+    }
+    if !header_allowed(name) {
+        return Err(format!(
+            "header {name:?} is not allowed (a plugin may not set it)"
+        ));
+    }
+    if let Some(c) = value.chars().find(|&c| c.is_ascii_control() && c != '\t') {
+        return Err(format!(
+            "the value of header {name:?} contains {}",
+            describe(c)
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 9110 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A file name the player may save under: one path component, not `.`
+/// or `..`, without separators or control characters, at most
+/// [`MAX_FILE_NAME_BYTES`].
+pub(crate) fn file_name(name: &str) -> Result<(), String> {
+    const BARE: &str = "give a bare base name such as \"en.srt\"";
+    if name.is_empty() {
+        return Err(format!("empty file name ({BARE})"));
+    }
+    if name == "." || name == ".." {
+        return Err(format!("file name {name:?} is a directory ({BARE})"));
+    }
+    if let Some(sep) = name.chars().find(|c| matches!(c, '/' | '\\')) {
+        return Err(format!("file name {name:?} contains \"{sep}\" ({BARE})"));
+    }
+    if let Some(c) = name.chars().find(char::is_ascii_control) {
+        return Err(format!("file name {name:?} contains {}", describe(c)));
+    }
+    if name.len() > MAX_FILE_NAME_BYTES {
+        return Err(format!(
+            "file name is {} bytes long, more than {MAX_FILE_NAME_BYTES} bytes",
+            name.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A character the rules refuse, named for the message.
+fn describe(c: char) -> String {
+    match c {
+        '\r' => "a carriage return (\\r)".into(),
+        '\n' => "a line feed (\\n)".into(),
+        '\0' => "a NUL character".into(),
+        ' ' => "a space".into(),
+        c => format!("a control character (U+{:04X})", u32::from(c)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> String {
+        url(text, false).expect_err(text)
+    }
+
+    #[test]
+    fn only_absolute_http_urls_pass() {
+        for (bad, why) in [
+            ("", "empty url"),
+            ("file:///etc/passwd", "scheme \"file\""),
+            ("javascript:alert(1)", "scheme \"javascript\""),
+            ("data:text/html,x", "scheme \"data\""),
+            ("/master.m3u8", "not an absolute url"),
+            ("//cdn.example.org/a", "not an absolute url"),
+            ("https://u:p@cdn.example.org/", "user names or passwords"),
+            ("https://cdn.example.org/a b", "a space at byte 25"),
+            ("https://cdn.example.org/\r\nX: 1", "carriage return"),
+            ("https://cdn.example.org/\0", "NUL"),
+            (
+                "https://cdn!example.org/",
+                "not a host name (it contains '!'",
+            ),
+            ("https://cdn$example.org/", "not a host name"),
+        ] {
+            let e = refused(bad);
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+        for good in [
+            "https://cdn.example.org/v/master.m3u8?t=1#x",
+            "http://cdn.example.org:8080/",
+            "HTTPS://CDN.EXAMPLE.ORG./a",
+            "https://8.8.8.8/a",
+            "https://[2606:4700:4700::1111]/a",
+            "https://under_score.example.org/",
+        ] {
+            assert_eq!(url(good, false), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn private_addresses_and_local_names_are_refused_unless_allowed() {
+        for (bad, why) in [
+            (
+                "http://127.0.0.1/",
+                "\"127.0.0.1\" is not a public address (loopback)",
+            ),
+            ("http://169.254.169.254/", "(link-local)"),
+            (
+                "http://[::1]/",
+                "\"[::1]\" is not a public address (loopback)",
+            ),
+            ("http://[::ffff:10.0.0.1]/", "(private)"),
+            ("http://2130706433/", "means 127.0.0.1"),
+            ("http://0x7f.1/", "means 127.0.0.1"),
+            ("http://0177.0.0.01/", "means 127.0.0.1"),
+            ("http://127.1/", "means 127.0.0.1"),
+            ("http://10.0.0.7./", "(private)"),
+            ("http://0x/", "means 0.0.0.0"),
+            ("http://localhost/", "localhost"),
+            ("http://LocalHost.:1/", "localhost"),
+            ("http://a.localhost/", "localhost"),
+            ("http://tv.local/", "local-network name"),
+            ("http://nas.home.arpa/", "local-network name"),
+            ("http://metadata.google.internal/", "local-network name"),
+            ("http://intranet/", "single-label"),
+        ] {
+            let e = refused(bad);
+            assert!(e.contains(why), "{bad}: {e}");
+            assert!(e.contains(PUBLIC_ONLY), "{bad}: {e}");
+            assert_eq!(
+                url(bad, true),
+                Ok(()),
+                "{bad} with private networks allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_hosts_are_refused_even_when_private_networks_are_allowed() {
+        for (bad, why) in [
+            ("http://1.2.3.4.5/", "not an IPv4 address"),
+            ("http://256.1.1.1/", "not an IPv4 address"),
+            ("http://1.16777216/", "not an IPv4 address"),
+            ("http://4294967296/", "not an IPv4 address"),
+            ("http://08.1.1.1/", "not an IPv4 address"),
+            ("http://example.123/", "not an IPv4 address"),
+        ] {
+            for allow in [false, true] {
+                let e = url(bad, allow).expect_err(bad);
+                assert!(e.contains(why), "{bad}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn numeric_hosts_read_as_inet_aton_does() {
+        let ip = |s: &str| ipv4(s).map(|a| a.to_string());
+        assert_eq!(ip("1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(ip("1.2.772").as_deref(), Some("1.2.3.4"));
+        assert_eq!(ip("1.131844").as_deref(), Some("1.2.3.4"));
+        assert_eq!(ip("16909060").as_deref(), Some("1.2.3.4"));
+        assert_eq!(ip("0x1.0x2.0x3.0x4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(ip("01.02.03.04").as_deref(), Some("1.2.3.4"));
+        assert_eq!(ip("4294967295").as_deref(), Some("255.255.255.255"));
+        assert_eq!(ip("1.2.3.256"), None);
+        assert_eq!(ip("1..3.4"), None);
+        assert!(!is_number("") && !is_number("a1") && is_number("0x") && is_number("017"));
+    }
+
+    #[test]
+    fn headers_must_be_settable_tokens_with_clean_values() {
+        for (name, value, why) in [
+            (
+                "Host",
+                "x",
+                "header \"Host\" is not allowed (a plugin may not set it)",
+            ),
+            ("content-length", "1", "\"content-length\" is not allowed"),
+            ("Transfer-Encoding", "chunked", "is not allowed"),
+            ("Connection", "close", "is not allowed"),
+            ("TE", "trailers", "is not allowed"),
+            ("Proxy-Foo", "1", "is not allowed"),
+            ("", "1", "empty header name"),
+            ("X Y", "1", "\"X Y\" is not a valid header name"),
+            ("X:Y", "1", "not a valid header name"),
+            ("X\r\nY", "1", "\"X\\r\\nY\" is not a valid header name"),
+            (
+                "X-A",
+                "1\r\nX-B: 2",
+                "header \"X-A\" contains a carriage return",
+            ),
+            ("X-A", "1\n", "line feed"),
+            ("X-A", "1\0", "NUL"),
+            ("X-A", "\u{7f}", "U+007F"),
+        ] {
+            let e = header(name, value).expect_err(name);
+            assert!(e.contains(why), "{name:?}: {e}");
+        }
+        for (name, value) in [
+            ("Referer", "https://example.org/"),
+            ("cookie", "a=1; b=2"),
+            ("X-Custom_1!", "tab\tand caf\u{e9}"),
+            ("Authorization", ""),
+        ] {
+            assert_eq!(header(name, value), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn file_names_are_bare_base_names() {
+        for (bad, why) in [
+            ("", "empty file name"),
+            (".", "\".\" is a directory"),
+            ("..", "\"..\" is a directory"),
+            ("../x.desktop", "contains \"/\""),
+            ("a\\b.srt", "contains \"\\\""),
+            ("a\0.srt", "NUL"),
+            ("a\u{1b}.srt", "U+001B"),
+        ] {
+            let e = file_name(bad).expect_err(bad);
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+        assert!(
+            file_name(&"a".repeat(256))
+                .unwrap_err()
+                .contains("256 bytes")
+        );
+        for good in [
+            "en.srt",
+            "Night:de.srt",
+            "...srt",
+            ".hidden.vtt",
+            &"a".repeat(255),
+        ] {
+            assert_eq!(file_name(good), Ok(()), "{good}");
+        }
+    }
+}
