@@ -4,6 +4,12 @@
 //! buffer in one transaction when the call ends without a trap, and drops it
 //! otherwise. The quota is accounted exactly (keys plus values, overwrites
 //! and removals included) as the call goes, and checked again at commit.
+//!
+//! The buffer lives on the host heap, outside the plugin's memory limit, so
+//! it is bounded: at most [`MAX_KV_BUFFERED_WRITES`] keys and
+//! [`max_buffered_bytes`] bytes per call; past that `set` and `remove` return
+//! `quota-exceeded`. Removing a key that was set in this call and is not in
+//! the store drops the pending set instead of buffering a removal.
 
 use std::collections::BTreeMap;
 
@@ -11,16 +17,34 @@ use super::HostState;
 use crate::bindings::bex::plugin::kv::{Host, KvError};
 use crate::store::{KvWrite, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES, Store};
 
+/// Most distinct keys one call may buffer writes (sets and removals) for.
+pub const MAX_KV_BUFFERED_WRITES: usize = 10_000;
+
+/// Most bytes one call may buffer (keys plus values of sets, keys of
+/// removals): twice the quota, so a call can remove everything the plugin
+/// stores and write a full quota anew.
+pub fn max_buffered_bytes(quota: u64) -> u64 {
+    quota.saturating_mul(2)
+}
+
 /// One call's view of the plugin's key-value data.
 #[derive(Default)]
 pub(crate) struct KvSession {
     writes: BTreeMap<String, Option<Vec<u8>>>,
+    /// What `writes` holds, as [`buffered_cost`] counts it.
+    buffered_bytes: u64,
     usage: Option<u64>,
+}
+
+/// The bytes one buffered write holds.
+fn buffered_cost(key: &str, value: Option<&[u8]>) -> u64 {
+    cost(key, value.map_or(0, <[u8]>::len))
 }
 
 impl KvSession {
     /// The buffered writes, in key order, emptying the buffer.
     pub fn take_writes(&mut self) -> Vec<KvWrite> {
+        self.buffered_bytes = 0;
         std::mem::take(&mut self.writes)
             .into_iter()
             .map(|(k, v)| match v {
@@ -28,6 +52,37 @@ impl KvSession {
                 None => KvWrite::Remove(k),
             })
             .collect()
+    }
+
+    /// Buffers a write of `key`, refusing it if the buffer would pass its
+    /// bounds; nothing changes on refusal.
+    fn buffer(&mut self, key: String, value: Option<Vec<u8>>, quota: u64) -> Result<(), KvError> {
+        let old = self
+            .writes
+            .get(&key)
+            .map(|v| buffered_cost(&key, v.as_deref()));
+        if old.is_none() && self.writes.len() >= MAX_KV_BUFFERED_WRITES {
+            return Err(KvError::QuotaExceeded(format!(
+                "this call already buffers writes for {MAX_KV_BUFFERED_WRITES} keys, the most one call may; return and write the rest in a later call"
+            )));
+        }
+        let bytes = self.buffered_bytes - old.unwrap_or(0) + buffered_cost(&key, value.as_deref());
+        let max = max_buffered_bytes(quota);
+        if bytes > max {
+            return Err(KvError::QuotaExceeded(format!(
+                "this call's writes would buffer {bytes} bytes; one call may buffer at most {max} (twice the storage quota)"
+            )));
+        }
+        self.buffered_bytes = bytes;
+        self.writes.insert(key, value);
+        Ok(())
+    }
+
+    /// Forgets the buffered write of `key`.
+    fn unbuffer(&mut self, key: &str) {
+        if let Some(v) = self.writes.remove(key) {
+            self.buffered_bytes -= buffered_cost(key, v.as_deref());
+        }
     }
 }
 
@@ -109,8 +164,8 @@ impl Host for HostState {
                     "storing \"{key}\" would use {new_usage} of the plugin's {quota} bytes"
                 )));
             }
+            self.kv.buffer(key, Some(value), quota)?;
             self.kv.usage = Some(new_usage);
-            self.kv.writes.insert(key, Some(value));
             Ok(())
         })())
     }
@@ -125,14 +180,27 @@ impl Host for HostState {
 
     fn remove(&mut self, key: String) -> KvResult<bool> {
         Ok((|| {
-            let (store, _) = self.kv_access()?;
+            let (store, quota) = self.kv_access()?;
             check_key(&key)?;
             let Some(old) = self.kv_lookup(&store, &key)? else {
                 return Ok(false);
             };
             let usage = self.kv_usage(&store)?;
-            self.kv.usage = Some(usage.saturating_sub(cost(&key, old.len())));
-            self.kv.writes.insert(key, None);
+            let old_cost = cost(&key, old.len());
+            let pending = self.kv.writes.contains_key(&key);
+            let committed = pending
+                && store
+                    .kv_get(&self.env.id, &key)
+                    .map_err(|e| KvError::Storage(e.to_string()))?
+                    .is_some();
+            if pending && !committed {
+                // Set in this call only: dropping the set removes it; a
+                // marker would just grow the buffer.
+                self.kv.unbuffer(&key);
+            } else {
+                self.kv.buffer(key, None, quota)?;
+            }
+            self.kv.usage = Some(usage.saturating_sub(old_cost));
             Ok(true)
         })())
     }
@@ -154,5 +222,40 @@ impl Host for HostState {
             }
             Ok(keys.into_iter().collect())
         })())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buffer_refuses_bytes_past_twice_the_quota_and_changes_nothing() {
+        let mut kv = KvSession::default();
+        kv.buffer("abc".into(), Some(vec![0; 10]), 10).unwrap();
+        let err = kv.buffer("d".into(), Some(vec![0; 10]), 10).unwrap_err();
+        assert!(matches!(err, KvError::QuotaExceeded(m) if m.contains("at most 20")));
+        assert_eq!(kv.writes.len(), 1);
+        assert_eq!(kv.buffered_bytes, 13);
+        // Replacing a buffered write counts only the difference.
+        kv.buffer("abc".into(), Some(vec![0; 17]), 10).unwrap();
+        assert_eq!(kv.buffered_bytes, 20);
+        kv.unbuffer("abc");
+        assert_eq!(kv.buffered_bytes, 0);
+        assert!(kv.take_writes().is_empty());
+    }
+
+    #[test]
+    fn the_buffer_refuses_new_keys_past_the_count_bound() {
+        let mut kv = KvSession::default();
+        for i in 0..MAX_KV_BUFFERED_WRITES {
+            kv.buffer(format!("k{i}"), None, u64::MAX / 2).unwrap();
+        }
+        let err = kv.buffer("one-more".into(), None, u64::MAX / 2);
+        assert!(matches!(err, Err(KvError::QuotaExceeded(_))));
+        // Rewriting a key already buffered adds nothing.
+        kv.buffer("k0".into(), Some(vec![1]), u64::MAX / 2).unwrap();
+        assert_eq!(kv.take_writes().len(), MAX_KV_BUFFERED_WRITES);
+        assert_eq!(kv.buffered_bytes, 0);
     }
 }

@@ -1,6 +1,13 @@
 //! `bex:plugin/log`, and the engine's log sink: plugin log lines, captured
 //! stdout/stderr and engine diagnostics, each tagged with the plugin id and
 //! the request id, with a per-call cap on lines and bytes.
+//!
+//! Every message is escaped by [`escape`] before it reaches the sink, so
+//! plugin text cannot break a line, move the cursor, recolour a terminal or
+//! reorder what a reader sees. Lines that carry plugin text (the plugin's
+//! own lines, its stdout and stderr, and engine lines quoting what it asked
+//! for) count against the per-call cap; the few engine lines about the call
+//! itself (its outcome, the dropped-lines count) do not.
 
 use std::fmt;
 use std::sync::Arc;
@@ -76,18 +83,68 @@ pub struct LogRecord {
     pub plugin: String,
     /// The call it belongs to.
     pub request_id: String,
-    /// The text, at most [`MAX_LOG_LINE_BYTES`].
+    /// The text, at most [`MAX_LOG_LINE_BYTES`], with control, bidi and
+    /// zero-width characters escaped (`\n`, `\u{1b}`, `\u{202e}`).
     pub message: String,
 }
 
+/// `[level plugin request source] message`, on one line: the fields are
+/// escaped again, which changes nothing in records the engine emits.
 impl fmt::Display for LogRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "[{} {} {} {}] {}",
-            self.level, self.plugin, self.request_id, self.source, self.message
+            self.level,
+            escape(&self.plugin, usize::MAX),
+            escape(&self.request_id, usize::MAX),
+            self.source,
+            escape(&self.message, usize::MAX)
         )
     }
+}
+
+/// Whether `c` is escaped: C0 and C1 controls and DEL (`Cc`), the bidi and
+/// zero-width format characters U+061C, U+200B–U+200F, U+202A–U+202E,
+/// U+2066–U+2069 and U+FEFF, and the line and paragraph separators U+2028
+/// and U+2029.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// `text` with every character [`needs_escape`] picks written as Rust
+/// writes it in a string literal: `\n`, `\r`, `\t`, otherwise `\u{hex}`
+/// (ESC is `\u{1b}`). Backslashes are kept as they are, so escaping twice
+/// changes nothing. The result is at most `max` bytes, cut between escapes.
+pub(crate) fn escape(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let escaped;
+        let piece: &str = match c {
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if needs_escape(c) => {
+                escaped = format!("\\u{{{:x}}}", c as u32);
+                &escaped
+            }
+            c => c.encode_utf8(&mut buf),
+        };
+        if out.len() + piece.len() > max {
+            break;
+        }
+        out.push_str(piece);
+    }
+    out
 }
 
 type SinkFn = dyn Fn(&LogRecord) + Send + Sync;
@@ -135,15 +192,9 @@ impl CallLog {
     }
 
     /// Emits a line if the call's budget allows; returns whether it did.
+    /// The message is escaped and cut to [`MAX_LOG_LINE_BYTES`] first.
     pub fn line(&mut self, level: LogLevel, source: LogSource, message: &str) -> bool {
-        let mut message = message.trim_end();
-        if message.len() > MAX_LOG_LINE_BYTES {
-            let mut cut = MAX_LOG_LINE_BYTES;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message = &message[..cut];
-        }
+        let message = escape(message.trim_end(), MAX_LOG_LINE_BYTES);
         if self.lines >= MAX_LOG_LINES_PER_CALL
             || self.bytes + message.len() > MAX_LOG_BYTES_PER_CALL
         {
@@ -152,7 +203,7 @@ impl CallLog {
         }
         self.lines += 1;
         self.bytes += message.len();
-        self.emit(level, source, message.to_string());
+        self.emit(level, source, message);
         true
     }
 
@@ -164,9 +215,23 @@ impl CallLog {
         }
     }
 
-    /// An engine diagnostic about this call; not counted against the cap.
+    /// An engine line quoting plugin input (a key it asked for): counted
+    /// against the cap like the plugin's own lines, since the plugin
+    /// decides how many there are.
+    pub fn engine_quoting(&mut self, level: LogLevel, message: &str) -> bool {
+        self.line(level, LogSource::Engine, message)
+    }
+
+    /// An engine line about the call, at most one or two per call (its
+    /// outcome, the dropped-lines count); not counted against the cap, but
+    /// escaped and cut like every line. Lines the plugin can repeat go
+    /// through [`CallLog::engine_quoting`].
     pub fn engine(&self, level: LogLevel, message: String) {
-        self.emit(level, LogSource::Engine, message);
+        self.emit(
+            level,
+            LogSource::Engine,
+            escape(message.trim_end(), MAX_LOG_LINE_BYTES),
+        );
     }
 
     fn emit(&self, level: LogLevel, source: LogSource, message: String) {
@@ -242,6 +307,42 @@ mod tests {
         assert_eq!(got[0].plugin, "bex.x");
         assert_eq!(got[0].request_id, "req-1");
         assert!(got.last().unwrap().message.contains("dropped 10 log lines"));
+    }
+
+    #[test]
+    fn controls_bidi_and_zero_width_are_escaped_once() {
+        let raw = "a\nb\r\t\x1b[31m\x7f\u{85}\u{200b}\u{202e}\u{2066}\u{feff}\u{2028}é\\n";
+        let once = escape(raw, usize::MAX);
+        assert_eq!(
+            once,
+            r"a\nb\r\t\u{1b}[31m\u{7f}\u{85}\u{200b}\u{202e}\u{2066}\u{feff}\u{2028}é\n"
+        );
+        assert_eq!(escape(&once, usize::MAX), once);
+    }
+
+    #[test]
+    fn escapes_are_never_cut_in_half() {
+        assert_eq!(escape("ab\x1b", 5), "ab");
+        assert_eq!(escape("ab\x1b", 8), r"ab\u{1b}");
+    }
+
+    #[test]
+    fn engine_lines_quoting_plugin_text_share_the_cap() {
+        let (sink, got) = collecting();
+        let mut log = CallLog::new(sink, "bex.x", "r");
+        for i in 0..MAX_LOG_LINES_PER_CALL {
+            log.line(LogLevel::Info, LogSource::Plugin, &format!("line {i}"));
+        }
+        assert!(!log.engine_quoting(LogLevel::Warn, "key \"k\x1b\" refused"));
+        log.engine(LogLevel::Warn, "the call failed:\nfault".into());
+        log.finish();
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), MAX_LOG_LINES_PER_CALL + 2);
+        assert_eq!(
+            got[MAX_LOG_LINES_PER_CALL].message,
+            r"the call failed:\nfault"
+        );
+        assert!(got.last().unwrap().message.contains("dropped 1 log lines"));
     }
 
     #[test]

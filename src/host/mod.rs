@@ -208,9 +208,9 @@ impl rng::Host for HostState {
 impl secrets::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         if !self.env.secrets.contains(&key) {
-            self.log.engine(
+            self.log.engine_quoting(
                 LogLevel::Warn,
-                format!("secret \"{key}\" refused: the manifest does not declare it"),
+                &format!("secret \"{key}\" refused: the manifest does not declare it"),
             );
             return Ok(None);
         }
@@ -221,7 +221,7 @@ impl secrets::Host for HostState {
             Ok(v) => Ok(v),
             Err(e) => {
                 self.log
-                    .engine(LogLevel::Error, format!("reading secret \"{key}\": {e}"));
+                    .engine_quoting(LogLevel::Error, &format!("reading secret \"{key}\": {e}"));
                 Ok(None)
             }
         }

@@ -15,6 +15,10 @@
 //!   and `after-good` puts a clean stream first;
 //! - `download-subtitle` `name=NAME`: the file name, verbatim;
 //! - `search-articles` `url=URL`, `image=URL`: the article's url or image.
+//!
+//! Host limits (tests/host_limits.rs): `kvchurn:N` sets and removes N fresh
+//! keys, `kvmany:N` sets N tiny keys, `secrets:N` asks for N undeclared
+//! secrets, `log-controls` logs and prints text with control characters.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -160,6 +164,43 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
                 }
             }
             one(format!("wrote {n}"))
+        }
+        "kvchurn" => {
+            // Sets and removes a fresh key each turn: nothing is ever
+            // committed, so nothing should stay buffered.
+            let n: usize = arg.parse().unwrap_or(20_000);
+            for i in 0..n {
+                let key = format!("churn{i:06}");
+                if let Err(e) = kv::set(&key, b"x") {
+                    return Err(PluginError::Internal(format!("kv set after {i} turns: {e:?}")));
+                }
+                if let Err(e) = kv::remove(&key) {
+                    return Err(PluginError::Internal(format!("kv remove after {i} turns: {e:?}")));
+                }
+            }
+            one(format!("churned {n}"))
+        }
+        "kvmany" => {
+            // Many distinct tiny keys in one call: the buffer's count bound.
+            let n: usize = arg.parse().unwrap_or(20_000);
+            for i in 0..n {
+                if let Err(e) = kv::set(&format!("m{i:06}"), b"x") {
+                    return Err(PluginError::Internal(format!("kv after {i} keys: {e:?}")));
+                }
+            }
+            one(format!("wrote {n}"))
+        }
+        "secrets" => {
+            // Asks for many undeclared keys, each with a terminal escape.
+            let n: usize = arg.parse().unwrap_or(1_000);
+            let found = (0..n).filter(|i| secrets::get(&format!("nope{i}\x1b[31m")).is_some()).count();
+            one(format!("found {found}"))
+        }
+        "log-controls" => {
+            log::write(log::Level::Info, "a\nb\x1b[31m\u{202e}c");
+            println!("out\r\x1b[2J\u{200b}x");
+            eprintln!("err\x07\u{feff}\u{85}y");
+            one("logged")
         }
         "secret" => match secrets::get(arg) {
             Some(v) => one(v),

@@ -1,0 +1,149 @@
+//! Host-side limits a plugin cannot push past: the kv write buffer of one
+//! call, and the log lines that carry plugin text (capped, counted and
+//! escaped, in the sink and in the CLI's `-v` output).
+
+mod common;
+
+use bex_engine::ErrorCode;
+use bex_engine::package::PackageLimits;
+use bex_engine::{LogRecord, LogSource};
+use common::cli::Cli;
+use common::{Hostile, TestEngine, title};
+
+const ID: &str = "bex.hostile";
+/// `host::kv::MAX_KV_BUFFERED_WRITES`.
+const MAX_BUFFERED_WRITES: usize = 10_000;
+/// `host::log::MAX_LOG_LINES_PER_CALL`.
+const MAX_LOG_LINES: usize = 256;
+
+/// The test plugin with a quota large enough that only the buffer's own
+/// bounds can stop `kvmany`.
+fn engine() -> TestEngine {
+    let t = TestEngine::new(|c| c);
+    Hostile {
+        storage: "storage: { quota_kb: 4096 }",
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    t
+}
+
+/// True when `s` holds a character the sink must never pass on raw.
+fn has_raw_control(s: &str) -> bool {
+    s.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    })
+}
+
+fn records(t: &TestEngine, source: LogSource) -> Vec<LogRecord> {
+    t.logs()
+        .into_iter()
+        .filter(|r| r.source == source)
+        .collect()
+}
+
+#[test]
+fn a_calls_buffered_kv_writes_are_bounded_with_a_kv_error() {
+    let t = engine();
+    let err = t
+        .search(ID, &format!("kvmany:{}", MAX_BUFFERED_WRITES + 5_000))
+        .expect_err("the buffer must refuse writes past its bound");
+    // The plugin got the contract's error back (no trap) and returned it.
+    assert_eq!(err.code(), ErrorCode::PluginError, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!(
+            "kv after {MAX_BUFFERED_WRITES} keys: KvError::QuotaExceeded"
+        )),
+        "{msg}"
+    );
+    // The call ended without a trap, so the writes it buffered were kept.
+    let keys = t.engine.store().kv_keys(ID, "m").unwrap();
+    assert_eq!(keys.len(), MAX_BUFFERED_WRITES);
+    // The bound is per call: the next call may write again.
+    assert_eq!(title(&t.search(ID, "kvset:next=1").unwrap()), "set");
+}
+
+#[test]
+fn removing_a_key_set_in_the_same_call_leaves_no_marker() {
+    let t = engine();
+    // A committed key that the churn overwrites and removes: its removal
+    // must still reach the store.
+    t.search(ID, "kvset:churn000000=old").unwrap();
+    let n = MAX_BUFFERED_WRITES * 2;
+    let json = t
+        .search(ID, &format!("kvchurn:{n}"))
+        .expect("set+remove of fresh keys must not fill the buffer");
+    assert_eq!(title(&json), format!("churned {n}"));
+    assert_eq!(
+        t.engine.store().kv_keys(ID, "").unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(t.engine.store().kv_usage(ID).unwrap(), 0);
+}
+
+#[test]
+fn plugin_text_is_escaped_in_log_stdout_and_stderr_lines() {
+    let t = engine();
+    assert_eq!(title(&t.search(ID, "log-controls").unwrap()), "logged");
+    let plugin = records(&t, LogSource::Plugin);
+    assert_eq!(plugin.len(), 1, "{plugin:?}");
+    assert_eq!(plugin[0].message, r"a\nb\u{1b}[31m\u{202e}c");
+    let stdout = records(&t, LogSource::Stdout);
+    assert_eq!(stdout.len(), 1, "{stdout:?}");
+    assert_eq!(stdout[0].message, r"out\r\u{1b}[2J\u{200b}x");
+    let stderr = records(&t, LogSource::Stderr);
+    assert_eq!(stderr.len(), 1, "{stderr:?}");
+    assert_eq!(stderr[0].message, r"err\u{7}\u{feff}\u{85}y");
+    for r in t.logs() {
+        assert!(!has_raw_control(&r.to_string()), "{r:?}");
+    }
+}
+
+#[test]
+fn refused_secret_lines_are_escaped_capped_and_counted() {
+    let t = engine();
+    let asked = 5_000;
+    assert_eq!(
+        title(&t.search(ID, &format!("secrets:{asked}")).unwrap()),
+        "found 0"
+    );
+    let engine = records(&t, LogSource::Engine);
+    let refused: Vec<_> = engine
+        .iter()
+        .filter(|r| r.message.contains("refused"))
+        .collect();
+    assert_eq!(refused.len(), MAX_LOG_LINES);
+    assert_eq!(
+        refused[0].message,
+        r#"secret "nope0\u{1b}[31m" refused: the manifest does not declare it"#
+    );
+    let dropped = format!("dropped {} log lines", asked - MAX_LOG_LINES);
+    assert!(
+        engine.iter().any(|r| r.message.contains(&dropped)),
+        "{:?}",
+        engine.last()
+    );
+    for r in t.logs() {
+        assert!(!has_raw_control(&r.to_string()), "{r:?}");
+    }
+}
+
+#[test]
+fn the_clis_verbose_output_is_escaped() {
+    let cli = Cli::new();
+    let path = cli.path("hostile.bex");
+    bex_engine::pack(&Hostile::default().manifest(), common::wasm("bex_hostile"))
+        .unwrap()
+        .write_file(&path, &PackageLimits::default())
+        .unwrap();
+    cli.json(&["install", path.to_str().unwrap()]);
+    let out = cli.run(&["-v", "search", ID, "log-controls"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(r"log] a\nb\u{1b}[31m\u{202e}c"), "{stderr}");
+    for line in stderr.lines() {
+        assert!(!has_raw_control(line), "{line:?}");
+    }
+}
