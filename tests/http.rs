@@ -80,7 +80,8 @@ fn a_host_outside_the_manifest_is_blocked() {
 
 #[test]
 fn redirects_are_followed_hop_by_hop_and_each_hop_is_checked() {
-    let (s, t) = setup("", |c| c);
+    // Every hop takes a rate-limit token: room for the 15 hops below.
+    let (s, t) = setup("  rate_per_minute: 600", |c| c);
     // Within the allowlist, across hosts and to a relative location.
     let to = s.url("cdn.bex.test", "/redirect-rel");
     let start = s.url("api.bex.test", &format!("/redirect?to={to}"));
@@ -106,6 +107,90 @@ fn redirects_are_followed_hop_by_hop_and_each_hop_is_checked() {
         .map(|j| title(&j))
         .unwrap();
     assert!(got.starts_with("301 "), "{got}");
+}
+
+#[test]
+fn every_redirect_hop_takes_a_rate_limit_token() {
+    let (s, t) = setup("  rate_per_minute: 1", |c| c);
+    let err = fetch(&t, &s.url("api.bex.test", "/redirect-rel")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginError);
+    assert!(err.to_string().contains("RateLimited"), "{err}");
+    assert_eq!(s.hits("/redirect-rel"), 1);
+    assert_eq!(s.hits("/ok"), 0, "the second hop was not sent");
+}
+
+#[test]
+fn a_relative_location_with_a_url_in_its_query_stays_on_the_host() {
+    let (s, t) = setup("", |c| c);
+    let got = fetch(
+        &t,
+        &s.url("api.bex.test", "/redirect?to=/ok?from=http://evil.test/"),
+    )
+    .unwrap();
+    let final_url = s.url("api.bex.test", "/ok?from=http://evil.test/");
+    assert_eq!(got, format!("200 {final_url} hello"));
+    assert_eq!(s.hits("/ok"), 1);
+}
+
+/// Writes a hand-made recording of `GET url` answering `status`.
+fn recording(dir: &std::path::Path, name: &str, url: &str, status: u16, location: Option<&str>) {
+    let headers: Vec<(&str, &str)> = location.map(|l| ("Location", l)).into_iter().collect();
+    let file = serde_json::json!({
+        "bex_recording": 1,
+        "request": {"method": "GET", "url": url},
+        "response": {"status": status, "headers": headers, "body": "reached"},
+    });
+    std::fs::write(dir.join(name), file.to_string()).unwrap();
+}
+
+#[test]
+fn a_redirect_from_https_to_http_is_refused() {
+    // The loopback server speaks plain http only, so https is replayed.
+    let dir = tempfile::tempdir().unwrap();
+    let (down, up) = ("https://api.bex.test/down", "http://api.bex.test/up");
+    recording(
+        dir.path(),
+        "down.json",
+        down,
+        302,
+        Some("http://api.bex.test/next"),
+    );
+    recording(
+        dir.path(),
+        "up.json",
+        up,
+        302,
+        Some("https://api.bex.test/next"),
+    );
+    recording(
+        dir.path(),
+        "plain.json",
+        "http://api.bex.test/next",
+        200,
+        None,
+    );
+    recording(
+        dir.path(),
+        "secure.json",
+        "https://api.bex.test/next",
+        200,
+        None,
+    );
+    let t = TestEngine::new(|c| c.replay_dir(dir.path()));
+    Hostile {
+        hosts: vec!["api.bex.test".into()],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let err = fetch(&t, down).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginError, "{err}");
+    assert!(
+        err.to_string().contains("InvalidUrl") && err.to_string().contains("https to http"),
+        "{err}"
+    );
+    // An upgrade is followed.
+    let got = fetch(&t, up).unwrap();
+    assert_eq!(got, "200 https://api.bex.test/next reached");
 }
 
 #[test]

@@ -44,6 +44,11 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if s[..6] == [0, 0, 0, 0, 0, 0xffff] {
         return refused_v4(embedded);
     }
+    // IPv4-translated (::ffff:0:a.b.c.d, RFC 2765 SIIT): never a public
+    // destination, and it must not smuggle an IPv4 address past us.
+    if s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return Some("IPv4-translated");
+    }
     // IPv4-compatible (::a.b.c.d), deprecated: never a public destination.
     if s[..6] == [0; 6] {
         return Some("IPv4-compatible");
@@ -61,6 +66,8 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
         x if x & 0xffc0 == 0xfec0 => "site-local",
         x if x & 0xff00 == 0xff00 => "multicast",
         0x2001 if s[1] == 0x0db8 => "documentation",
+        // 3fff::/20 (RFC 9637).
+        0x3fff if s[1] & 0xf000 == 0 => "documentation",
         0x2001 if s[1] < 0x0200 => "IETF protocol assignment",
         0x2002 => "6to4",
         0x0100 if s[1..4] == [0, 0, 0] => "discard-only",
@@ -119,6 +126,10 @@ mod tests {
             "::ffff:10.0.0.1",
             "::127.0.0.1",
             "::8.8.8.8",
+            "::ffff:0:808:808",
+            "::ffff:0:7f00:1",
+            "3fff::1",
+            "3fff:fff:ffff::1",
             "64:ff9b::7f00:1",
             "64:ff9b:1::1",
             "fc00::1",
@@ -134,5 +145,8 @@ mod tests {
         }
         assert_eq!(r("100.63.255.255"), None);
         assert_eq!(r("172.32.0.1"), None);
+        assert_eq!(r("3fff:1000::1"), None, "outside 3fff::/20");
+        assert_eq!(r("::ffff:0:808:808"), Some("IPv4-translated"));
+        assert_eq!(r("3fff::1"), Some("documentation"));
     }
 }

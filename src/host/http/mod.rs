@@ -212,12 +212,6 @@ impl HostState {
                 });
             }
         }
-        if !net.bucket.try_take() {
-            return Err(wit::HttpError::RateLimited(format!(
-                "the plugin's limit of {} requests per minute is used up; retry later",
-                net.policy.rate_per_minute
-            )));
-        }
         let _permit = net.permits.acquire(self.deadline).map_err(slot_refused)?;
         let max_bytes = req
             .max_bytes
@@ -238,6 +232,13 @@ impl HostState {
                 return Err(wit::HttpError::Timeout(
                     "the call's deadline passed before the request was sent".into(),
                 ));
+            }
+            // One token per hop: a redirect is a request like any other.
+            if !net.bucket.try_take() {
+                return Err(wit::HttpError::RateLimited(format!(
+                    "the plugin's limit of {} requests per minute is used up; retry later",
+                    net.policy.rate_per_minute
+                )));
             }
             self.http.requests += 1;
             let _wire = net
@@ -293,6 +294,8 @@ impl HostState {
             if !net.policy.allows(&next.host) {
                 return Err(self.blocked_host(&next.host));
             }
+            url.check_redirect(&next)
+                .map_err(|m| wit::HttpError::InvalidUrl(format!("redirect: {m}")))?;
             if next.origin() != url.origin() {
                 headers.retain(|(k, _)| {
                     !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie")

@@ -85,29 +85,29 @@ impl Url {
         (self.https, &self.host, self.port.unwrap_or(default))
     }
 
-    /// Resolves a redirect's `Location` against this URL.
+    /// Whether a redirect from this URL to `next` may be followed: never
+    /// from https to http, where the plugin's headers (an `X-Api-Key`, say)
+    /// and the response would cross the network in the clear.
+    pub fn check_redirect(&self, next: &Url) -> Result<(), String> {
+        if self.https && !next.https {
+            return Err(format!(
+                "refused a redirect from https to http ({} to {}); the server must redirect to https",
+                shorten(&self.as_string()),
+                shorten(&next.as_string())
+            ));
+        }
+        Ok(())
+    }
+
+    /// Resolves a redirect's `Location` against this URL (RFC 3986, as
+    /// browsers do) and checks the result like any request URL.
     pub fn join(&self, location: &str) -> Result<Url, String> {
-        let location = location.trim();
-        let scheme = if self.https { "https" } else { "http" };
-        let base = match self.port {
-            Some(p) => format!("{scheme}://{}:{p}", self.host),
-            None => format!("{scheme}://{}", self.host),
-        };
-        let absolute = if location.contains("://") {
-            location.to_string()
-        } else if let Some(rest) = location.strip_prefix("//") {
-            format!("{scheme}://{rest}")
-        } else if location.starts_with('/') {
-            format!("{base}{location}")
-        } else if location.starts_with('?') {
-            let path = self.path_and_query.split('?').next().unwrap_or("/");
-            format!("{base}{path}{location}")
-        } else {
-            let path = self.path_and_query.split('?').next().unwrap_or("/");
-            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-            format!("{base}{dir}{location}")
-        };
-        Url::parse(&absolute)
+        let base = ::url::Url::parse(&self.as_string())
+            .map_err(|e| format!("\"{}\" is not a valid url: {e}", self.as_string()))?;
+        let joined = base
+            .join(location.trim())
+            .map_err(|e| format!("location \"{}\" is not a valid url: {e}", shorten(location)))?;
+        Url::parse(joined.as_str())
     }
 }
 
@@ -180,6 +180,44 @@ mod tests {
         let e = Url::parse("example.org:8080/x").unwrap_err();
         assert!(e.contains("not an absolute url"), "{e}");
         assert!(Url::parse("HTTPS://example.org/").is_ok());
+    }
+
+    #[test]
+    fn a_url_in_a_relative_locations_query_is_not_its_target() {
+        let base = Url::parse("https://a.example/dir/page").unwrap();
+        let j = |l: &str| base.join(l).unwrap().as_string();
+        assert_eq!(
+            j("/next?to=https://evil.example/"),
+            "https://a.example/next?to=https://evil.example/"
+        );
+        assert_eq!(
+            j("next?u=http://evil.example"),
+            "https://a.example/dir/next?u=http://evil.example"
+        );
+        assert_eq!(j("../up"), "https://a.example/up");
+        assert!(base.join("https://user:pw@b.example/").is_err());
+        assert!(base.join("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn redirects_may_not_downgrade_to_http() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let e = u("https://a.example/x")
+            .check_redirect(&u("http://a.example/y"))
+            .unwrap_err();
+        assert!(e.contains("https to http"), "{e}");
+        assert!(
+            u("https://a.example/")
+                .check_redirect(&u("http://b.example/"))
+                .is_err()
+        );
+        for (from, to) in [
+            ("http://a.example/", "https://a.example/"),
+            ("http://a.example/", "http://b.example/"),
+            ("https://a.example/", "https://b.example:8443/"),
+        ] {
+            assert_eq!(u(from).check_redirect(&u(to)), Ok(()), "{from} -> {to}");
+        }
     }
 
     #[test]
