@@ -117,20 +117,18 @@ pub fn run(dir: &Path, hostile: &[u8]) {
 }
 
 fn c_abi_latency(dir: &Path, hostile: &[u8]) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/tvmaze/fixtures");
+    let recorded = serde_json::json!({"replay_dir": fixtures.to_str().unwrap()});
+    let loopback = serde_json::json!({"allow_private_networks": true, "resolve": {"api.bex.test": ["127.0.0.1"]}});
     let lat = package(dir, "bex.lat", "\"api.bex.test\"", hostile);
-    compare_c_abi(
-        dir,
-        "lat",
-        "search \"ok\" (an empty call)",
-        &lat,
-        "bex.lat",
-        "ok",
-    );
+    let empty = "search \"ok\" (an empty call)";
+    compare_c_abi(dir, "lat", empty, &recorded, &lat, "bex.lat", "ok");
     let port = slow_server(Duration::from_millis(5));
     compare_c_abi(
         dir,
         "net",
         "search with one 5 ms HTTP request on loopback",
+        &loopback,
         &lat,
         "bex.lat",
         &format!("fetch-nofollow:http://api.bex.test:{port}/slow"),
@@ -144,6 +142,7 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
         dir,
         "tvmaze",
         "TVmaze search \"girls\" (recorded response, parsed into cards)",
+        &recorded,
         &tvmaze,
         "bex.tvmaze",
         "girls",
@@ -151,30 +150,24 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
 }
 
 /// The same search through `bex_submit_search` and `Engine::call`, on two
-/// engines over copies of the same install, interleaved.
-fn compare_c_abi(dir: &Path, name: &str, label: &str, pkg: &Path, plugin: &str, query: &str) {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/tvmaze/fixtures");
-    // The network-bound run reaches the loopback server; the others are
-    // served from recordings.
-    let live = name == "net";
-    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    let mut config = EngineConfig::new(dir.join(format!("{name}-direct")));
-    config = if live {
-        config
-            .allow_private_networks(true)
-            .resolve("api.bex.test", &[loopback])
-    } else {
-        config.replay_dir(&fixtures)
-    };
-    let direct = Engine::open(config).unwrap();
+/// engines with the same config JSON over copies of the same install,
+/// interleaved.
+fn compare_c_abi(
+    dir: &Path,
+    name: &str,
+    label: &str,
+    config: &serde_json::Value,
+    pkg: &Path,
+    plugin: &str,
+    query: &str,
+) {
+    let config = config.to_string();
+    let direct =
+        Engine::open(EngineConfig::from_json(dir.join(format!("{name}-direct")), &config).unwrap())
+            .unwrap();
     direct.install_file(pkg, true).unwrap();
     let c_dir = CString::new(dir.join(format!("{name}-c")).to_str().unwrap()).unwrap();
-    let config = if live {
-        serde_json::json!({"allow_private_networks": true, "resolve": {"api.bex.test": ["127.0.0.1"]}})
-    } else {
-        serde_json::json!({"replay_dir": fixtures.to_str().unwrap()})
-    };
-    let config = CString::new(config.to_string()).unwrap();
+    let config = CString::new(config).unwrap();
     let c_pkg = CString::new(pkg.to_str().unwrap()).unwrap();
     let (c_id, c_query) = (CString::new(plugin).unwrap(), CString::new(query).unwrap());
     // SAFETY: valid NUL-terminated strings; the handle is freed below.

@@ -21,8 +21,8 @@ struct Doc {
     max_executions: Option<u32>,
     max_http_in_flight: Option<u32>,
     breaker: Option<BreakerDoc>,
-    limits: Option<LimitsDoc>,
-    ceilings: Option<LimitsDoc>,
+    limits: Option<OperationLimits>,
+    ceilings: Option<OperationLimits>,
     max_result_bytes: Option<usize>,
     max_http_body_bytes: Option<u64>,
     epoch_tick_ms: Option<u64>,
@@ -45,24 +45,6 @@ struct LaneDoc {
 struct BreakerDoc {
     threshold: Option<u32>,
     cooldown_ms: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LimitsDoc {
-    fuel: Option<u64>,
-    timeout_ms: Option<u64>,
-    memory_mb: Option<u32>,
-}
-
-impl From<LimitsDoc> for OperationLimits {
-    fn from(l: LimitsDoc) -> OperationLimits {
-        OperationLimits {
-            fuel: l.fuel,
-            timeout_ms: l.timeout_ms,
-            memory_mb: l.memory_mb,
-        }
-    }
 }
 
 impl EngineConfig {
@@ -102,10 +84,10 @@ impl EngineConfig {
             c = c.circuit_breaker(threshold, cooldown);
         }
         if let Some(l) = doc.limits {
-            c = c.default_limits(l.into());
+            c = c.default_limits(l);
         }
         if let Some(l) = doc.ceilings {
-            c = c.ceilings(l.into());
+            c = c.ceilings(l);
         }
         if let Some(n) = doc.max_result_bytes {
             c = c.max_result_bytes(n);

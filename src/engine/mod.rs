@@ -338,6 +338,7 @@ impl Engine {
             .cloned()
             .collect();
         for c in &mut calls {
+            c.compute_percentiles();
             c.breaker = inner.breakers.state_name(&c.id).to_string();
         }
         Ok(EngineStats {

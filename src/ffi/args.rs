@@ -52,15 +52,20 @@ pub(super) unsafe fn json(
     serde_json::from_str(t).map_err(|e| Error::InvalidArgument(format!("{what} is not JSON: {e}")))
 }
 
-/// A string for C: owned by the caller, freed with `bex_string_free`.
-/// Interior NULs (never in our JSON) are replaced so nothing is cut short.
-pub(super) fn to_c(s: String) -> *mut c_char {
+/// `s` as a C string; interior NULs (never in our JSON) become U+FFFD so
+/// nothing is cut short.
+pub(super) fn c_string(s: String) -> CString {
     let s = if s.contains('\0') {
         s.replace('\0', "\u{fffd}")
     } else {
         s
     };
-    CString::new(s).expect("NULs were replaced").into_raw()
+    CString::new(s).expect("NULs were replaced")
+}
+
+/// A string for C: owned by the caller, freed with `bex_string_free`.
+pub(super) fn to_c(s: String) -> *mut c_char {
+    c_string(s).into_raw()
 }
 
 /// Frees a string made by [`to_c`].

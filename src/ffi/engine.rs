@@ -1,10 +1,10 @@
 //! Engine lifecycle, the log callback, stats and the last error.
 
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{c_char, c_void};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::args::{free_c, opt_text, text, to_c};
+use super::args::{c_string, free_c, opt_text, text, to_c};
 use super::{code_of, fail, guard, last_error};
 use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, ErrorCode};
@@ -50,7 +50,7 @@ impl LogSlot {
         let Some((f, user_data)) = *self.0.lock().unwrap_or_else(|p| p.into_inner()) else {
             return;
         };
-        let c = |s: &str| CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default();
+        let c = |s: &str| c_string(s.to_string());
         let (plugin, request, message) = (c(&r.plugin), c(&r.request_id), c(&r.message));
         let level = match r.level {
             LogLevel::Trace => 0,

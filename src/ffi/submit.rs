@@ -118,9 +118,9 @@ unsafe fn submit(
             let data = UserData(user_data as usize);
             e.engine.submit(id, request, options, move |rid, outcome| {
                 let data = data;
-                let (ok, payload) = match &outcome {
-                    Ok(json) => (true, json.clone()),
-                    Err(err) => (false, error_payload(err)),
+                let (ok, payload) = match outcome {
+                    Ok(json) => (true, json),
+                    Err(err) => (false, error_payload(&err)),
                 };
                 // SAFETY: the player registered `f` with this user data for
                 // this request; the payload lives until the call returns.

@@ -88,18 +88,14 @@ pub struct LogRecord {
     pub message: String,
 }
 
-/// `[level plugin request source] message`, on one line: the fields are
-/// escaped again, which changes nothing in records the engine emits.
+/// `[level plugin request source] message`, on one line: the engine
+/// escapes every field when it makes the record (see [`escape`]).
 impl fmt::Display for LogRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "[{} {} {} {}] {}",
-            self.level,
-            escape(&self.plugin, usize::MAX),
-            escape(&self.request_id, usize::MAX),
-            self.source,
-            escape(&self.message, usize::MAX)
+            self.level, self.plugin, self.request_id, self.source, self.message
         )
     }
 }
@@ -183,8 +179,10 @@ impl CallLog {
     pub fn new(sink: LogSink, plugin: &str, request_id: &str) -> CallLog {
         CallLog {
             sink,
-            plugin: plugin.to_string(),
-            request_id: request_id.to_string(),
+            // Ids come from the player or the manifest: escaped once here,
+            // like every message, so the record prints safely as it is.
+            plugin: escape(plugin, MAX_LOG_LINE_BYTES),
+            request_id: escape(request_id, MAX_LOG_LINE_BYTES),
             lines: 0,
             bytes: 0,
             dropped: 0,

@@ -160,7 +160,10 @@ pub struct Display {
 }
 
 /// Limits for one operation; `None` leaves the engine's default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// Deserializes from the engine config JSON's `limits` and `ceilings`
+/// (manifests are read through their own raw form).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OperationLimits {
     /// Fuel (roughly, WebAssembly instructions).
     pub fuel: Option<u64>,

@@ -19,8 +19,8 @@ const RUNNING: u8 = 1;
 /// Cancelled while queued: whoever moved it here delivers the callback.
 const DROPPED: u8 = 2;
 
-/// What [`Scheduler::cancel`](super::Scheduler::cancel) found.
-#[repr(C)]
+/// What [`Scheduler::cancel`](super::Scheduler::cancel) found (the C ABI
+/// maps it to `BexCancelResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CancelOutcome {
     /// No such request: already finished (its callback was delivered or is

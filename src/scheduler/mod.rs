@@ -34,8 +34,8 @@ pub(crate) use job::{Callback, Work};
 
 /// Where a request waits and runs. Each lane has its own queue and its own
 /// worker threads, so a flood on one never delays another beyond the
-/// global execution permits.
-#[repr(C)]
+/// global execution permits. The discriminants index per-lane tables (the C
+/// ABI has its own `BexLane`, whose 0 means "default").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lane {
@@ -66,11 +66,6 @@ impl Lane {
     /// The lane with this name.
     pub fn from_name(name: &str) -> Option<Lane> {
         Lane::ALL.into_iter().find(|l| l.name() == name)
-    }
-
-    /// The lane with this C value (0, 1, 2).
-    pub fn from_number(n: i32) -> Option<Lane> {
-        Lane::ALL.get(usize::try_from(n).ok()?).copied()
     }
 }
 

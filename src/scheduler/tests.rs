@@ -38,6 +38,15 @@ fn gated(release: &Receiver<()>) -> Work {
     })
 }
 
+/// Submits gated work on the User lane and waits until a worker runs it.
+fn occupy(s: &Scheduler, release: &Receiver<()>, tx: &Sender<Done>) -> u64 {
+    let id = s.submit(Lane::User, gated(release), callback(tx)).unwrap();
+    while s.stats()[Lane::User as usize].in_flight == 0 {
+        std::thread::yield_now();
+    }
+    id
+}
+
 fn ok(text: &'static str) -> Work {
     Box::new(move |_| Ok(text.to_string()))
 }
@@ -118,12 +127,7 @@ fn a_full_lane_refuses_at_once_with_busy() {
     let (release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
     // One running, two queued: the lane is full.
-    let running = s
-        .submit(Lane::User, gated(&release), callback(&tx))
-        .unwrap();
-    while s.stats()[Lane::User as usize].in_flight == 0 {
-        std::thread::yield_now();
-    }
+    let running = occupy(&s, &release, &tx);
     s.submit(Lane::User, ok("q1"), callback(&tx)).unwrap();
     s.submit(Lane::User, ok("q2"), callback(&tx)).unwrap();
     let started = Instant::now();
@@ -146,12 +150,7 @@ fn cancel_reports_queued_running_and_unknown() {
     let s = Scheduler::start(sizes(1, 8)).unwrap();
     let (_release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
-    let running = s
-        .submit(Lane::User, gated(&release), callback(&tx))
-        .unwrap();
-    while s.stats()[Lane::User as usize].in_flight == 0 {
-        std::thread::yield_now();
-    }
+    let running = occupy(&s, &release, &tx);
     let entered = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let e = entered.clone();
     let queued_work: Work = Box::new(move |_| {
@@ -219,11 +218,7 @@ fn cancelled_queued_requests_free_their_place_in_the_lane_at_once() {
     let s = Scheduler::start(sizes(1, 2)).unwrap();
     let (_release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
-    s.submit(Lane::User, gated(&release), callback(&tx))
-        .unwrap();
-    while s.stats()[Lane::User as usize].in_flight == 0 {
-        std::thread::yield_now();
-    }
+    occupy(&s, &release, &tx);
     // The worker stays busy: the queue can only drain through cancels.
     for round in 0..5 {
         let a = s.submit(Lane::User, ok("a"), callback(&tx)).unwrap();

@@ -109,41 +109,15 @@ fn is_number(label: &str) -> bool {
     }
 }
 
-/// An IPv4 host in the forms inet_aton accepts: one to four parts, each
-/// decimal, octal (leading `0`) or hex (`0x`); the last fills the
-/// remaining bytes.
+/// An IPv4 host in the forms inet_aton and the WHATWG url standard
+/// accept: one to four parts, each decimal, octal (leading `0`) or hex
+/// (`0x`); the last fills the remaining bytes. The `url` crate's host
+/// parser reads them exactly so.
 fn ipv4(name: &str) -> Option<Ipv4Addr> {
-    let parts: Vec<&str> = name.split('.').collect();
-    if parts.len() > 4 {
-        return None;
+    match ::url::Host::parse(name) {
+        Ok(::url::Host::Ipv4(ip)) => Some(ip),
+        _ => None,
     }
-    let mut numbers = Vec::with_capacity(parts.len());
-    for part in &parts {
-        let (digits, radix) = match part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
-            Some(hex) => (hex, 16),
-            None if part.len() > 1 && part.starts_with('0') => (&part[1..], 8),
-            None => (*part, 10),
-        };
-        let n = if digits.is_empty() && radix == 16 {
-            0
-        } else {
-            u32::from_str_radix(digits, radix).ok()?
-        };
-        numbers.push(n);
-    }
-    let (last, init) = numbers.split_last()?;
-    if init.iter().any(|&n| n > 255) {
-        return None;
-    }
-    let free_bits = 8 * (4 - init.len() as u32);
-    if free_bits < 32 && *last >> free_bits != 0 {
-        return None;
-    }
-    let high = init
-        .iter()
-        .enumerate()
-        .fold(0u32, |acc, (i, &n)| acc | (n << (24 - 8 * i)));
-    Some(Ipv4Addr::from(high | last))
 }
 
 /// A header the player may send: a token name that plugins may set, a
