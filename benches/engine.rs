@@ -6,10 +6,12 @@
 //!    instantiate + call of the same export (typed bindings, no JSON, no
 //!    limits beyond fuel and epoch), p50 and p99.
 //! 3. and 4. The C ABI and the lanes (see `lanes.rs`).
+//! 5. The host's JavaScript (see `js.rs`).
 //!
 //! `make bench` then prints the stripped sizes of the static library and
 //! of a C player linked against it.
 
+mod js;
 mod lanes;
 
 use std::path::PathBuf;
@@ -208,4 +210,5 @@ fn main() {
 
     drop(engine);
     lanes::run(dir.path(), &hostile);
+    js::run(dir.path(), &hostile);
 }

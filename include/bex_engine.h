@@ -76,6 +76,9 @@ typedef enum BexErrorCode {
   // The plugin's circuit breaker is open after repeated faults; the
   // call failed fast without entering the plugin.
   BEX_ERROR_CODE_CIRCUIT_OPEN = 24,
+  // JavaScript given to the host's QuickJS failed: a syntax error or an
+  // uncaught exception (`bex js`; plugins get the typed `js-error`).
+  BEX_ERROR_CODE_SCRIPT_ERROR = 25,
 } BexErrorCode;
 
 // Lanes for `BexRequestOptions.lane`.

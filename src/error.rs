@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::component::ComponentError;
 use crate::engine::{CallError, EngineError};
+use crate::js::JsError;
 use crate::manifest::ManifestError;
 use crate::package::PackageError;
 use crate::scheduler::SchedulerError;
@@ -74,11 +75,14 @@ pub enum ErrorCode {
     /// The plugin's circuit breaker is open after repeated faults; the
     /// call failed fast without entering the plugin.
     CircuitOpen = 24,
+    /// JavaScript given to the host's QuickJS failed: a syntax error or an
+    /// uncaught exception (`bex js`; plugins get the typed `js-error`).
+    ScriptError = 25,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::Ok,
         ErrorCode::AbiMismatch,
         ErrorCode::InvalidManifest,
@@ -104,6 +108,7 @@ impl ErrorCode {
         ErrorCode::Downgrade,
         ErrorCode::Busy,
         ErrorCode::CircuitOpen,
+        ErrorCode::ScriptError,
     ];
 
     /// The code's stable name, e.g. `"ABI_MISMATCH"`.
@@ -134,6 +139,7 @@ impl ErrorCode {
             ErrorCode::Downgrade => "DOWNGRADE",
             ErrorCode::Busy => "BUSY",
             ErrorCode::CircuitOpen => "CIRCUIT_OPEN",
+            ErrorCode::ScriptError => "SCRIPT_ERROR",
         }
     }
 
@@ -179,6 +185,9 @@ pub enum Error {
     /// A lane refused, cancelled or lost a request.
     #[error(transparent)]
     Scheduler(#[from] SchedulerError),
+    /// A script run by [`Sandbox`](crate::js::Sandbox) failed.
+    #[error("script {0}")]
+    Js(#[from] JsError),
     /// An argument from the caller is malformed.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -212,6 +221,14 @@ impl Error {
                 SchedulerError::Closed | SchedulerError::InsideCallback => ErrorCode::NotReady,
                 SchedulerError::Cancelled { .. } => ErrorCode::Cancelled,
                 SchedulerError::Panicked(_) => ErrorCode::Internal,
+            },
+            Error::Js(e) => match e {
+                JsError::Unsupported(_) => ErrorCode::Unsupported,
+                JsError::Syntax { .. } | JsError::Exception { .. } => ErrorCode::ScriptError,
+                JsError::Timeout(_) => ErrorCode::Timeout,
+                JsError::Cancelled(_) => ErrorCode::Cancelled,
+                JsError::OutOfMemory(_) => ErrorCode::PluginFault,
+                JsError::InvalidInput(_) => ErrorCode::InvalidArgument,
             },
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {

@@ -24,6 +24,7 @@ mod engine;
 mod error;
 mod ffi;
 mod host;
+pub mod js;
 pub mod limits {
     //! Default limits and ceilings of [`EngineConfig`](crate::EngineConfig).
     pub use crate::engine::{
@@ -42,7 +43,7 @@ pub mod store;
 pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};
 pub use engine::{
-    CallError, CallOptions, DATA_DIR_ENV, Engine, EngineConfig, EngineError, EngineStats,
+    CallError, CallOptions, DATA_DIR_ENV, Engine, EngineConfig, EngineError, EngineStats, JsStats,
     PermitStats, PluginStats, Request, default_data_dir, default_lane, pack, pack_files,
 };
 pub use error::{Error, ErrorCode, Result};

@@ -230,3 +230,49 @@ fn data_dir_comes_from_the_environment() {
     );
     assert!(dir.path().join("bex.redb").exists());
 }
+
+#[test]
+fn js_eval_and_call_print_json_or_the_typed_error() {
+    let cli = Cli::new();
+    let script = cli.path("s.js");
+    std::fs::write(
+        &script,
+        "console.log('seen', input.n);\n({n: input.n + 1, url: new URL('../x', 'https://a.example/b/c').href})",
+    )
+    .unwrap();
+    let out = cli.run(&["js", "eval", s(&script), "--input", r#"{"n": 41}"#]);
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"n": 42, "url": "https://a.example/x"})
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("console.info: seen 41"));
+
+    let f = cli.path("f.js");
+    std::fs::write(&f, "function (a, b) { return a * b }").unwrap();
+    let out = cli.run(&["js", "call", s(&f), "--name", "mul", "--args", "[6, 7]"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
+
+    let bad = cli.path("bad.js");
+    std::fs::write(&bad, "let x = (;").unwrap();
+    let msg = cli.fails(&["js", "eval", s(&bad)], ErrorCode::ScriptError);
+    assert!(msg.contains("syntax") && msg.contains("line 1"), "{msg}");
+    std::fs::write(&bad, "throw new TypeError('no')").unwrap();
+    let msg = cli.fails(&["js", "eval", s(&bad)], ErrorCode::ScriptError);
+    assert!(msg.contains("TypeError: no"), "{msg}");
+    std::fs::write(&bad, "while (1) {}").unwrap();
+    cli.fails(
+        &["js", "eval", s(&bad), "--timeout-ms", "100"],
+        ErrorCode::Timeout,
+    );
+    cli.fails(
+        &["js", "call", s(&f), "--name", "mul", "--args", "{"],
+        ErrorCode::InvalidArgument,
+    );
+    cli.fails(
+        &["js", "eval", s(&cli.path("missing.js"))],
+        ErrorCode::NotFound,
+    );
+}

@@ -138,6 +138,9 @@ pub(crate) struct CallSpec<'a> {
     /// The export's limits, its timeout possibly lowered by the caller.
     pub limits: Limits,
     pub cancel: &'a CancelToken,
+    /// The call runs on one of the engine's lane workers, so JavaScript
+    /// runtimes it makes may be kept for later calls.
+    pub keep_js: bool,
 }
 
 /// The outcome, and what it cost.
@@ -152,12 +155,13 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     // Host waits and HTTP reads on this thread look at the token.
     let _entered = spec.cancel.enter();
     let deadline = Instant::now() + limits.timeout;
-    let state = HostState::new(
+    let mut state = HostState::new(
         loaded.env.clone(),
         spec.request_id,
         deadline,
         limits.memory_bytes,
     );
+    state.keep_js = spec.keep_js;
     let mut store = Store::new(spec.wasm, state);
     store.limiter(|s| &mut s.limiter);
     store.set_hostcall_fuel(spec.max_result_bytes);

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::contract::Operation;
 use crate::host::log::{LogRecord, LogSink};
+use crate::js::JsConfig;
 use crate::manifest::OperationLimits;
 use crate::package::PackageLimits;
 use crate::scheduler::{Lane, LaneSize};
@@ -76,6 +77,7 @@ pub struct EngineConfig {
     pub(crate) epoch_tick: Duration,
     pub(crate) http: HttpConfig,
     pub(crate) log_sink: LogSink,
+    pub(crate) js: JsConfig,
 }
 
 /// Outbound HTTP settings (part of [`EngineConfig`]).
@@ -101,6 +103,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("breaker_threshold", &self.breaker_threshold)
             .field("breaker_cooldown", &self.breaker_cooldown)
             .field("http", &self.http)
+            .field("js", &self.js)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +142,7 @@ impl EngineConfig {
                 max_in_flight: DEFAULT_MAX_HTTP_IN_FLIGHT,
             },
             log_sink: LogSink::discard(),
+            js: JsConfig::default(),
         }
     }
 
@@ -290,6 +294,13 @@ impl EngineConfig {
     /// Defaults to discarding them.
     pub fn log_sink(mut self, sink: impl Fn(&LogRecord) + Send + Sync + 'static) -> Self {
         self.log_sink = LogSink::new(Arc::new(sink));
+        self
+    }
+
+    /// The host's JavaScript: limits, runtimes kept per plugin, idle
+    /// eviction, or off (docs/js.md). Defaults to [`JsConfig::default`].
+    pub fn js(mut self, js: JsConfig) -> Self {
+        self.js = js;
         self
     }
 }

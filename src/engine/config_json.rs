@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::config::EngineConfig;
 use crate::error::{Error, Result};
+use crate::js::JsConfig;
 use crate::manifest::OperationLimits;
 use crate::scheduler::{Lane, LaneSize};
 
@@ -31,7 +32,63 @@ struct Doc {
     allow_private_networks: Option<bool>,
     user_agent: Option<String>,
     resolve: Option<BTreeMap<String, Vec<IpAddr>>>,
+    js: Option<JsDoc>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsDoc {
+    enabled: Option<bool>,
+    memory_bytes: Option<usize>,
+    stack_bytes: Option<usize>,
+    timeout_ms: Option<u64>,
+    max_timeout_ms: Option<u64>,
+    runtimes_per_plugin: Option<usize>,
+    idle_timeout_ms: Option<u64>,
+    sweep_interval_ms: Option<u64>,
+    max_jobs: Option<u64>,
+    max_timers: Option<u64>,
+}
+
+impl JsDoc {
+    fn apply(self, mut j: JsConfig) -> JsConfig {
+        let ms = |v: u64| Duration::from_millis(v.min(MAX_DURATION_MS));
+        if let Some(v) = self.enabled {
+            j = j.enabled(v);
+        }
+        if let Some(v) = self.memory_bytes {
+            j = j.memory_bytes(v);
+        }
+        if let Some(v) = self.stack_bytes {
+            j = j.stack_bytes(v);
+        }
+        if let Some(v) = self.max_timeout_ms {
+            j = j.max_timeout(ms(v));
+        }
+        if let Some(v) = self.timeout_ms {
+            j = j.timeout(ms(v));
+        }
+        if let Some(v) = self.runtimes_per_plugin {
+            j = j.runtimes_per_plugin(v);
+        }
+        if let Some(v) = self.idle_timeout_ms {
+            j = j.idle_timeout(ms(v));
+        }
+        if let Some(v) = self.sweep_interval_ms {
+            j = j.sweep_interval(ms(v));
+        }
+        if let Some(v) = self.max_jobs {
+            j = j.max_jobs(v);
+        }
+        if let Some(v) = self.max_timers {
+            j = j.max_timers(v);
+        }
+        j
+    }
+}
+
+/// The longest duration a JS setting takes (a day).
+const MAX_DURATION_MS: u64 = 24 * 60 * 60 * 1000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -113,6 +170,10 @@ impl EngineConfig {
         for (host, addrs) in doc.resolve.unwrap_or_default() {
             c = c.resolve(&host, &addrs);
         }
+        if let Some(js) = doc.js {
+            let j = js.apply(c.js.clone());
+            c = c.js(j);
+        }
         Ok(c)
     }
 }
@@ -129,9 +190,17 @@ mod tests {
             r#"{"lanes": {"user": {"workers": 2}}, "max_executions": 3,
                 "breaker": {"threshold": 2, "cooldown_ms": 50},
                 "max_http_in_flight": 5, "allow_private_networks": true,
-                "limits": {"timeout_ms": 1000}}"#,
+                "limits": {"timeout_ms": 1000},
+                "js": {"memory_bytes": 8388608, "runtimes_per_plugin": 1, "timeout_ms": 500}}"#,
         )
         .unwrap();
+        assert_eq!(
+            c.js,
+            JsConfig::default()
+                .memory_bytes(8 << 20)
+                .runtimes_per_plugin(1)
+                .timeout(Duration::from_millis(500))
+        );
         assert_eq!(c.lanes[Lane::User as usize].workers, 2);
         assert_eq!(c.lanes[Lane::User as usize].capacity, 256);
         assert_eq!(c.lanes[Lane::Control as usize].workers, 1);
@@ -150,6 +219,7 @@ mod tests {
             r#"{"max_executionz": 3}"#,
             r#"{"lanes": {"turbo": {}}}"#,
             r#"{"lanes": {"user": {"workerz": 1}}}"#,
+            r#"{"js": {"memory": 1}}"#,
             r#"{"max_executions": -1}"#,
             "not json",
             "[]",

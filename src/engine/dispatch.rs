@@ -212,6 +212,7 @@ impl Inner {
                 params,
                 limits,
                 cancel,
+                keep_js: crate::scheduler::current_worker_key() == self.lanes_key,
             },
         );
         let result = outcome.result.map_err(Error::from);
@@ -238,6 +239,7 @@ impl Inner {
             net: (!m.network.hosts.is_empty())
                 .then(|| Arc::new(PluginNet::new(self.http.clone(), m.network.clone()))),
             sink: self.config.log_sink.clone(),
+            js: Some(self.js.clone()),
         };
         let loaded = registry::load(
             &self.wasm,

@@ -32,10 +32,11 @@ use crate::component;
 use crate::error::{Error, Result};
 use crate::host::HostState;
 use crate::host::http::{HttpClient, HttpStats};
+use crate::js::JsPool;
 use crate::manifest::validate_plugin_id;
 use crate::package::Package;
 use crate::permits::Permits;
-use crate::scheduler::{LaneStats, Scheduler};
+use crate::scheduler::{LaneStats, Scheduler, WorkerHooks};
 use crate::store::{InstallReport, InstalledPlugin, Store, StoreStats, UninstallReport};
 use breaker::Breakers;
 use registry::Registry;
@@ -83,6 +84,15 @@ pub struct EngineStats {
     pub executions: PermitStats,
     /// Host HTTP across all plugins.
     pub http: HttpStats,
+    /// The host's JavaScript.
+    pub js: JsStats,
+}
+
+/// The host's JavaScript runtimes.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsStats {
+    /// Runtimes kept between calls on the lane workers, all plugins.
+    pub runtimes_kept: u64,
 }
 
 /// Use of a global permit pool.
@@ -123,6 +133,11 @@ struct Inner {
     /// Plugin executions at once, all lanes and direct calls together; the
     /// instance pool has exactly this many slots.
     executions: Permits,
+    /// The host's JavaScript; runtimes live on the threads that use them.
+    js: Arc<JsPool>,
+    /// The lanes' key: runtimes are kept between calls on their workers
+    /// only (see `crate::js`).
+    lanes_key: u64,
     opened: Instant,
     _ticker: ticker::Ticker,
 }
@@ -143,11 +158,19 @@ impl Engine {
         let http = Arc::new(HttpClient::new(&config.http).map_err(EngineError::Setup)?);
         let ticker = ticker::Ticker::start(wasm.clone(), config.epoch_tick)
             .map_err(|e| EngineError::Setup(format!("starting the epoch thread: {e}")))?;
-        let lanes = Scheduler::start(config.lanes)
+        let hooks = WorkerHooks {
+            idle: crate::js::sweep_thread,
+            after_job: crate::js::sweep_if_due,
+            idle_tick: config.js.sweep,
+        };
+        let lanes = Scheduler::start(config.lanes, hooks)
             .map_err(|e| EngineError::Setup(format!("starting the lane threads: {e}")))?;
+        let lanes_key = lanes.key();
         let engine = Engine {
             lanes: Arc::new(lanes),
             inner: Arc::new(Inner {
+                js: Arc::new(JsPool::new(config.js.clone())),
+                lanes_key,
                 breakers: Breakers::new(config.breaker_threshold, config.breaker_cooldown),
                 executions: Permits::new(config.max_instances),
                 opened: Instant::now(),
@@ -263,6 +286,7 @@ impl Engine {
             .store
             .install(package, force, Some((&key, record)))?;
         self.inner.registry.invalidate(&report.id);
+        self.inner.js.forget(&report.id);
         self.inner.breakers.reset(&report.id);
         Ok(report)
     }
@@ -272,6 +296,7 @@ impl Engine {
         validate_plugin_id(id)?;
         let report = self.inner.store.uninstall(id)?;
         self.inner.registry.invalidate(id);
+        self.inner.js.forget(id);
         Ok(report)
     }
 
@@ -291,6 +316,7 @@ impl Engine {
         validate_plugin_id(id)?;
         let was = self.inner.store.set_enabled(id, enabled)?;
         self.inner.registry.invalidate(id);
+        self.inner.js.forget(id);
         if enabled {
             self.inner.breakers.reset(id);
         }
@@ -351,6 +377,9 @@ impl Engine {
                 max: inner.executions.max(),
             },
             http: inner.http.stats(),
+            js: JsStats {
+                runtimes_kept: inner.js.kept() as u64,
+            },
         })
     }
 

@@ -117,6 +117,7 @@ fn code_name_c(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::Downgrade => c"DOWNGRADE",
         ErrorCode::Busy => c"BUSY",
         ErrorCode::CircuitOpen => c"CIRCUIT_OPEN",
+        ErrorCode::ScriptError => c"SCRIPT_ERROR",
     }
 }
 

@@ -6,6 +6,7 @@
 //! the engine when the call ends, and dropped with it on a trap.
 
 pub(crate) mod http;
+mod js;
 pub(crate) mod kv;
 pub(crate) mod log;
 pub(crate) mod wasi_io;
@@ -17,7 +18,8 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::bex::plugin::{clock, js, rng, secrets, types};
+use crate::bindings::bex::plugin::{clock, rng, secrets, types};
+use crate::js::JsPool;
 use crate::store::Store;
 use log::{CallLog, LogLevel, LogSink};
 
@@ -48,6 +50,8 @@ pub(crate) struct PluginEnv {
     pub secrets: Arc<[String]>,
     pub net: Option<Arc<http::PluginNet>>,
     pub sink: LogSink,
+    /// The engine's JavaScript; `None` answers `unsupported`.
+    pub js: Option<Arc<JsPool>>,
 }
 
 impl PluginEnv {
@@ -60,6 +64,7 @@ impl PluginEnv {
             secrets: Arc::from(Vec::new()),
             net: None,
             sink: LogSink::discard(),
+            js: None,
         }
     }
 }
@@ -107,6 +112,9 @@ pub(crate) struct HostState {
     pub stderr: MemoryOutputPipe,
     pub kv: kv::KvSession,
     pub http: http::CallNet,
+    /// JavaScript runtimes made during this call may be kept for later
+    /// calls (the call runs on a lane worker).
+    pub keep_js: bool,
 }
 
 impl HostState {
@@ -131,6 +139,7 @@ impl HostState {
             log: CallLog::new(env.sink.clone(), &env.id, request_id),
             kv: kv::KvSession::default(),
             http: http::CallNet::default(),
+            keep_js: false,
             env,
             deadline,
             limiter: MemoryLimiter {
@@ -228,36 +237,11 @@ impl secrets::Host for HostState {
     }
 }
 
-const NO_JS: &str = "JavaScript is not available in this build of BEX";
-
-impl js::Host for HostState {
-    fn eval_js(
-        &mut self,
-        _source: String,
-        _input: Option<String>,
-    ) -> wasmtime::Result<Result<String, js::JsError>> {
-        Ok(Err(js::JsError::Unsupported(NO_JS.into())))
-    }
-
-    fn eval_js_opts(
-        &mut self,
-        _source: String,
-        _input: Option<String>,
-        _opts: js::EvalOptions,
-    ) -> wasmtime::Result<Result<String, js::JsError>> {
-        Ok(Err(js::JsError::Unsupported(NO_JS.into())))
-    }
-
-    fn call_js_fn(
-        &mut self,
-        _name: String,
-        _fn_source: String,
-        _args_json: String,
-    ) -> wasmtime::Result<Result<String, js::JsError>> {
-        Ok(Err(js::JsError::Unsupported(NO_JS.into())))
-    }
-
-    fn clear_js_fn(&mut self, _name: String) -> wasmtime::Result<bool> {
-        Ok(false)
+impl Drop for HostState {
+    /// Frees the JavaScript runtime this call made unless it is kept.
+    fn drop(&mut self) {
+        if let Some(pool) = &self.env.js {
+            pool.end_call(&self.env.id);
+        }
     }
 }

@@ -139,6 +139,11 @@ struct Counters {
 struct Shared {
     /// Identifies this scheduler's threads (see [`Scheduler::on_own_thread`]).
     key: u64,
+    /// Run by a worker that waited `idle_tick` for work.
+    idle: fn(),
+    /// Run by a worker after each job.
+    after_job: fn(),
+    idle_tick: std::time::Duration,
     sizes: [LaneSize; 3],
     /// The lanes' queues; `None` once shutdown began.
     senders: RwLock<Option<Vec<Sender<Arc<Job>>>>>,
@@ -164,15 +169,47 @@ pub(crate) struct Scheduler {
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
+/// What lane workers run besides jobs (the engine frees idle JavaScript
+/// runtimes with them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WorkerHooks {
+    /// Run by a worker that waited `idle_tick` for work.
+    pub idle: fn(),
+    /// Run by a worker after each job.
+    pub after_job: fn(),
+    /// See `idle`.
+    pub idle_tick: std::time::Duration,
+}
+
+impl Default for WorkerHooks {
+    fn default() -> WorkerHooks {
+        WorkerHooks {
+            idle: || {},
+            after_job: || {},
+            idle_tick: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// Stack of a lane worker: room for the plugin's wasm stack (512 KiB),
+/// the host's frames and the JavaScript stack (at most 1 MiB).
+const WORKER_STACK_BYTES: usize = 4 << 20;
+
+/// The key of the scheduler the calling thread works for (0: none).
+pub(crate) fn current_worker_key() -> u64 {
+    WORKER_OF.with(|w| w.get())
+}
+
 thread_local! {
     /// The key of the scheduler this thread works for (0: none).
     static WORKER_OF: Cell<u64> = const { Cell::new(0) };
 }
 
 impl Scheduler {
-    /// Builds the queues and starts every thread. If a thread cannot be
-    /// started, those already running are stopped and joined.
-    pub fn start(sizes: [LaneSize; 3]) -> std::io::Result<Scheduler> {
+    /// Builds the queues and starts every thread; workers run `hooks`. If a
+    /// thread cannot be started, those already running are stopped and
+    /// joined.
+    pub fn start(sizes: [LaneSize; 3], hooks: WorkerHooks) -> std::io::Result<Scheduler> {
         let sizes = sizes.map(|s| LaneSize {
             workers: s.workers.max(1),
             capacity: s.capacity.max(1),
@@ -181,6 +218,9 @@ impl Scheduler {
         let (notify, notified) = unbounded();
         let shared = Arc::new(Shared {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
+            idle: hooks.idle,
+            after_job: hooks.after_job,
+            idle_tick: hooks.idle_tick,
             sizes,
             senders: RwLock::new(Some(senders)),
             notify: Mutex::new(Some(notify)),
@@ -216,6 +256,7 @@ impl Scheduler {
                 let rx = rx.clone();
                 let handle = std::thread::Builder::new()
                     .name(format!("bex-{}-{n}", lane.name()))
+                    .stack_size(WORKER_STACK_BYTES)
                     .spawn(move || work_loop(&shared, lane, &rx))?;
                 scheduler
                     .workers
@@ -303,6 +344,11 @@ impl Scheduler {
         WORKER_OF.with(|w| w.get()) == self.shared.key
     }
 
+    /// This scheduler's key (see [`current_worker_key`]).
+    pub fn key(&self) -> u64 {
+        self.shared.key
+    }
+
     /// Stops accepting, cancels every request, delivers every outstanding
     /// callback and joins every thread. Idempotent; a second concurrent
     /// caller returns once the first has joined everything. Called on one
@@ -388,7 +434,15 @@ impl Drop for Scheduler {
 fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
     WORKER_OF.with(|w| w.set(shared.key));
     let counters = &shared.counters[lane as usize];
-    for job in rx.iter() {
+    loop {
+        let job = match rx.recv_timeout(shared.idle_tick) {
+            Ok(job) => job,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                (shared.idle)();
+                continue;
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
         if !job.start() {
             // Cancelled while queued: the canceller delivers, and already
             // took it off the queue count.
@@ -412,6 +466,7 @@ fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
         counters.in_flight.fetch_sub(1, Ordering::SeqCst);
         counters.completed.fetch_add(1, Ordering::Relaxed);
         job.deliver(outcome);
+        (shared.after_job)();
     }
 }
 

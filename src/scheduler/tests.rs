@@ -53,7 +53,7 @@ fn ok(text: &'static str) -> Work {
 
 #[test]
 fn every_request_gets_its_outcome_exactly_once() {
-    let s = Scheduler::start(sizes(2, 64)).unwrap();
+    let s = Scheduler::start(sizes(2, 64), WorkerHooks::default()).unwrap();
     let (tx, rx) = collector();
     let mut ids = Vec::new();
     for i in 0..60 {
@@ -71,7 +71,7 @@ fn every_request_gets_its_outcome_exactly_once() {
 
 #[test]
 fn shutdown_cancels_queued_work_delivers_everything_and_joins_every_thread() {
-    let s = Scheduler::start(sizes(1, 100)).unwrap();
+    let s = Scheduler::start(sizes(1, 100), WorkerHooks::default()).unwrap();
     let (_release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
     let witness = Arc::new(());
@@ -110,7 +110,7 @@ fn shutdown_cancels_queued_work_delivers_everything_and_joins_every_thread() {
 
 #[test]
 fn a_panicking_job_fails_alone_and_the_worker_lives_on() {
-    let s = Scheduler::start(sizes(1, 8)).unwrap();
+    let s = Scheduler::start(sizes(1, 8), WorkerHooks::default()).unwrap();
     let (tx, rx) = collector();
     let boom: Work = Box::new(|_| panic!("job exploded"));
     let a = s.submit(Lane::User, boom, callback(&tx)).unwrap();
@@ -123,7 +123,7 @@ fn a_panicking_job_fails_alone_and_the_worker_lives_on() {
 
 #[test]
 fn a_full_lane_refuses_at_once_with_busy() {
-    let s = Scheduler::start(sizes(1, 2)).unwrap();
+    let s = Scheduler::start(sizes(1, 2), WorkerHooks::default()).unwrap();
     let (release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
     // One running, two queued: the lane is full.
@@ -147,7 +147,7 @@ fn a_full_lane_refuses_at_once_with_busy() {
 
 #[test]
 fn cancel_reports_queued_running_and_unknown() {
-    let s = Scheduler::start(sizes(1, 8)).unwrap();
+    let s = Scheduler::start(sizes(1, 8), WorkerHooks::default()).unwrap();
     let (_release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
     let running = occupy(&s, &release, &tx);
@@ -179,7 +179,7 @@ fn cancel_reports_queued_running_and_unknown() {
 
 #[test]
 fn a_background_flood_does_not_delay_a_user_request() {
-    let s = Scheduler::start(sizes(2, 64)).unwrap();
+    let s = Scheduler::start(sizes(2, 64), WorkerHooks::default()).unwrap();
     let (_release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
     for _ in 0..40 {
@@ -197,7 +197,7 @@ fn a_background_flood_does_not_delay_a_user_request() {
 
 #[test]
 fn callbacks_may_submit_and_cancel_on_the_same_scheduler() {
-    let s = Arc::new(Scheduler::start(sizes(1, 8)).unwrap());
+    let s = Arc::new(Scheduler::start(sizes(1, 8), WorkerHooks::default()).unwrap());
     let (tx, rx) = collector();
     let inner = s.clone();
     let tx2 = tx.clone();
@@ -215,7 +215,7 @@ fn callbacks_may_submit_and_cancel_on_the_same_scheduler() {
 
 #[test]
 fn cancelled_queued_requests_free_their_place_in_the_lane_at_once() {
-    let s = Scheduler::start(sizes(1, 2)).unwrap();
+    let s = Scheduler::start(sizes(1, 2), WorkerHooks::default()).unwrap();
     let (_release_tx, release) = bounded::<()>(0);
     let (tx, rx) = collector();
     occupy(&s, &release, &tx);

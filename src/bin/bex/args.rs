@@ -63,6 +63,58 @@ pub enum Command {
     Subtitle(Subtitle),
     Articles(Articles),
     SearchArticles(SearchArticles),
+    Js(Js),
+}
+
+/// Run JavaScript in exactly the sandbox and globals plugins get (docs/js.md).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "js")]
+pub struct Js {
+    #[argh(subcommand)]
+    pub command: JsCommand,
+}
+
+#[derive(FromArgs)]
+#[argh(subcommand)]
+pub enum JsCommand {
+    Eval(JsEval),
+    Call(JsCall),
+}
+
+/// Evaluate a script file; print its completion value (a Promise is awaited) as JSON.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "eval")]
+pub struct JsEval {
+    /// the script
+    #[argh(positional)]
+    pub file: PathBuf,
+    /// JSON bound to the global `input`
+    #[argh(option)]
+    pub input: Option<String>,
+    /// time limit, ms (default 2000, at most 10000)
+    #[argh(option)]
+    pub timeout_ms: Option<u64>,
+    /// heap limit, bytes (default and most 32 MiB)
+    #[argh(option)]
+    pub memory_limit_bytes: Option<u64>,
+}
+
+/// Call the function a file defines (an expression evaluating to a function) with JSON arguments.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "call")]
+pub struct JsCall {
+    /// the function source
+    #[argh(positional)]
+    pub file: PathBuf,
+    /// the function's name (as the plugin registers it)
+    #[argh(option)]
+    pub name: String,
+    /// a JSON array of arguments
+    #[argh(option, default = "String::from(\"[]\")")]
+    pub args: String,
+    /// time limit, ms (default 2000, at most 10000)
+    #[argh(option)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// Check a manifest and a component against the contract and write a .bex package.

@@ -17,6 +17,7 @@ pub fn run(args: &Args) -> Result<Report> {
         return crate::calls::run(&engine(args)?, args, &id, &request);
     }
     match &args.command {
+        Command::Js(c) => crate::js::run(c),
         Command::Pack(c) => pack(&c.manifest, &c.component, &c.out),
         Command::Inspect(c) => inspect(&c.package),
         Command::Verify(c) => verify(&c.package),

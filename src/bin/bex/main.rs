@@ -4,6 +4,7 @@
 mod args;
 mod calls;
 mod commands;
+mod js;
 mod output;
 
 use std::process::ExitCode;

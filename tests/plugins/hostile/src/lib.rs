@@ -103,6 +103,13 @@ fn fetch_with(url: &str, follow: bool, cache_mode: http::CacheMode) -> Result<Pa
     one(format!("{} {} {}", response.status, response.final_url, body))
 }
 
+fn js_outcome(r: Result<String, js::JsError>) -> Result<PagedResult, PluginError> {
+    one(match r {
+        Ok(v) => format!("ok {v}"),
+        Err(e) => format!("err {e:?}"),
+    })
+}
+
 fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
     match cmd {
         "ok" => one("ok"),
@@ -229,6 +236,36 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             Ok(v) => one(v),
             Err(e) => Err(PluginError::Unsupported(format!("{e:?}"))),
         },
+        // JavaScript commands answer `ok RESULT` or `err ERROR` (the
+        // js-error case in Debug form); fields are split by U+001F.
+        "js-eval" => js_outcome(js::eval_js(arg, None)),
+        "js-input" => {
+            let (input, source) = arg.split_once('\u{1f}').unwrap_or(("null", arg));
+            js_outcome(js::eval_js(source, Some(input)))
+        }
+        "js-opts" => {
+            let mut f = arg.splitn(3, '\u{1f}');
+            let (ms, bytes, source) = (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
+            let opts = js::EvalOptions { timeout_ms: ms.parse().ok(), memory_limit_bytes: bytes.parse().ok() };
+            js_outcome(js::eval_js_opts(source, None, opts))
+        }
+        "js-call" => {
+            let mut f = arg.splitn(3, '\u{1f}');
+            let (name, source, args) = (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
+            js_outcome(js::call_js_fn(name, source, args))
+        }
+        "js-repeat" => {
+            // N calls of one function, for the benchmarks: the last result.
+            let mut f = arg.splitn(4, '\u{1f}');
+            let (n, name, source, args) =
+                (f.next().unwrap_or("1"), f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
+            let mut last = js::call_js_fn(name, source, args);
+            for _ in 1..n.parse::<u32>().unwrap_or(1) {
+                last = js::call_js_fn(name, source, args);
+            }
+            js_outcome(last)
+        }
+        "js-clear" => one(format!("{}", js::clear_js_fn(arg))),
         "time" => one(format!("{} {}", clock::now_ms(), clock::monotonic())),
         "poster" => {
             let mut c = card("poster");
