@@ -421,6 +421,29 @@ fn display_rules() {
         &with("tags: [demo]", &format!("tags: [{}]", many.join(","))),
         "display.tags",
     );
+    // Bidi controls, zero-width characters and line breaks would let a
+    // package disguise itself in a player's list.
+    // YAML escapes, decoded by the parser.
+    for bad in [
+        r"\u202e", r"\u200b", r"\u2066", r"\ufeff", r"\n", r"\r", r"\t", r"\u2028", r"\u0085",
+        r"\u061c",
+    ] {
+        field_error(
+            &with("tags: [demo]", &format!("tags: [\"de{bad}mo\"]")),
+            "display.tags[0]",
+        );
+        field_error(
+            &with(
+                "description: An example.",
+                &format!("description: \"An{bad}example.\""),
+            ),
+            "display.description",
+        );
+        field_error(
+            &with("name: Example", &format!("name: \"Exa{bad}mple\"")),
+            "name",
+        );
+    }
 }
 
 #[test]

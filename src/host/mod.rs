@@ -69,24 +69,40 @@ impl PluginEnv {
     }
 }
 
-/// Linear memory cap of one call; remembers a refused growth so the trap
-/// that follows can be reported as "memory limit".
+/// Linear memory cap of one call, over all of the component's memories
+/// together; remembers a refused growth so the trap that follows can be
+/// reported as "memory limit".
 pub(crate) struct MemoryLimiter {
     max_bytes: usize,
+    /// Bytes of every memory of the call (wasmtime reports a memory's
+    /// initial size as a growth from 0).
+    total: usize,
     pub denied: Option<usize>,
+}
+
+impl MemoryLimiter {
+    fn new(max_bytes: usize) -> MemoryLimiter {
+        MemoryLimiter {
+            max_bytes,
+            total: 0,
+            denied: None,
+        }
+    }
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
-            self.denied = Some(desired);
+        let total = (self.total - current.min(self.total)).saturating_add(desired);
+        if total > self.max_bytes {
+            self.denied = Some(total);
             return Ok(false);
         }
+        self.total = total;
         Ok(true)
     }
 
@@ -142,10 +158,7 @@ impl HostState {
             keep_js: false,
             env,
             deadline,
-            limiter: MemoryLimiter {
-                max_bytes: memory_bytes,
-                denied: None,
-            },
+            limiter: MemoryLimiter::new(memory_bytes),
             stdout,
             stderr,
         }
@@ -243,5 +256,28 @@ impl Drop for HostState {
         if let Some(pool) = &self.env.js {
             pool.end_call(&self.env.id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::ResourceLimiter;
+
+    use super::MemoryLimiter;
+
+    #[test]
+    fn the_memory_cap_holds_for_all_memories_together() {
+        let mut l = MemoryLimiter::new(100);
+        // Two memories of 60 each: the second does not fit.
+        assert!(l.memory_growing(0, 60, None).unwrap());
+        assert!(!l.memory_growing(0, 60, None).unwrap());
+        assert_eq!(l.denied, Some(120));
+        // Growing the first within the cap is fine; past it, refused.
+        assert!(l.memory_growing(60, 100, None).unwrap());
+        assert!(!l.memory_growing(100, 101, None).unwrap());
+        let mut l = MemoryLimiter::new(100);
+        assert!(l.memory_growing(0, 40, None).unwrap());
+        assert!(l.memory_growing(0, 60, None).unwrap());
+        assert!(!l.memory_growing(40, 41, None).unwrap());
     }
 }

@@ -116,13 +116,34 @@ fn text(field: &str, value: &str, max: usize, required: bool) -> Rule<String> {
             format!("is longer than {max} characters"),
         ));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(ManifestError::field(field, "contains control characters"));
+    if let Some(c) = value.chars().find(|&c| !displayable(c)) {
+        return Err(ManifestError::field(
+            field,
+            format!(
+                "contains U+{:04X}: display strings may not hold control characters, line breaks, bidi controls or zero-width characters",
+                u32::from(c)
+            ),
+        ));
     }
     Ok(value.to_string())
+}
+
+/// Whether `c` may appear in a display string (name, description, tag):
+/// not a control character (line breaks and tabs included), not a line or
+/// paragraph separator, not a bidi control (which can reverse what a
+/// player shows around it), not a zero-width character (which can make
+/// two names look alike).
+fn displayable(c: char) -> bool {
+    !(c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        ))
 }
 
 fn version(v: &str) -> Rule<semver::Version> {
