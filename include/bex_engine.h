@@ -79,6 +79,10 @@ typedef enum BexErrorCode {
   // JavaScript given to the host's QuickJS failed: a syntax error or an
   // uncaught exception (`bex js`; plugins get the typed `js-error`).
   BEX_ERROR_CODE_SCRIPT_ERROR = 25,
+  // The install needs explicit consent: it widens an installed plugin's
+  // permissions (accept them) or changes the content of the installed
+  // version (force).
+  BEX_ERROR_CODE_CONSENT_REQUIRED = 26,
 } BexErrorCode;
 
 // Lanes for `BexRequestOptions.lane`.
@@ -107,6 +111,18 @@ typedef enum BexCancelResult {
   // `CANCELLED` (or its result, if it finished first).
   BEX_CANCEL_RESULT_RUNNING = 2,
 } BexCancelResult;
+
+// Flags of `bex_engine_install_with`, or-ed together.
+typedef enum BexInstallFlag {
+  // Allow a downgrade, and a reinstall of the same version with
+  // different content.
+  BEX_INSTALL_FLAG_FORCE = 1,
+  // Accept an upgrade or reinstall that widens the plugin's permissions
+  // (new hosts, secrets or capabilities, more storage): pass it only
+  // once the user agreed. Without it such an install fails with
+  // `CONSENT_REQUIRED`, whose message lists what would widen.
+  BEX_INSTALL_FLAG_ACCEPT_PERMISSIONS = 2,
+} BexInstallFlag;
 
 // An engine handle: opaque. Create it with `bex_engine_new` or
 // `bex_engine_new_with_config`, free it exactly once with
@@ -294,8 +310,15 @@ void bex_string_free(char *s);
 // Synchronous, on the caller's thread; thread-safe.
 int bex_engine_install(const struct BexEngine *engine, const char *path);
 
-// `bex_engine_install`, allowing a downgrade when `force` is true.
+// `bex_engine_install`, allowing a downgrade, or a reinstall of the same
+// version with different content, when `force` is true. An install that
+// widens the plugin's permissions is refused (`CONSENT_REQUIRED`); see
+// `bex_engine_install_with`.
 int bex_engine_install_force(const struct BexEngine *engine, const char *path, bool force);
+
+// `bex_engine_install` with `BexInstallFlag`s or-ed together in `flags`;
+// unknown bits are `INVALID_ARGUMENT`.
+int bex_engine_install_with(const struct BexEngine *engine, const char *path, uint32_t flags);
 
 // Uninstalls plugin `id` and everything it owns (kv, secrets, compiled
 // code). Returns 0, `NOT_FOUND`, or another error code. Thread-safe.

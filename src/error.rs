@@ -78,11 +78,15 @@ pub enum ErrorCode {
     /// JavaScript given to the host's QuickJS failed: a syntax error or an
     /// uncaught exception (`bex js`; plugins get the typed `js-error`).
     ScriptError = 25,
+    /// The install needs explicit consent: it widens an installed plugin's
+    /// permissions (accept them) or changes the content of the installed
+    /// version (force).
+    ConsentRequired = 26,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::Ok,
         ErrorCode::AbiMismatch,
         ErrorCode::InvalidManifest,
@@ -109,6 +113,7 @@ impl ErrorCode {
         ErrorCode::Busy,
         ErrorCode::CircuitOpen,
         ErrorCode::ScriptError,
+        ErrorCode::ConsentRequired,
     ];
 
     /// The code's stable name, e.g. `"ABI_MISMATCH"`.
@@ -140,6 +145,7 @@ impl ErrorCode {
             ErrorCode::Busy => "BUSY",
             ErrorCode::CircuitOpen => "CIRCUIT_OPEN",
             ErrorCode::ScriptError => "SCRIPT_ERROR",
+            ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
         }
     }
 
@@ -281,6 +287,7 @@ fn store_code(e: &StoreError) -> ErrorCode {
         StoreError::UpgradeRequired { .. } => ErrorCode::UpgradeRequired,
         StoreError::PluginNotFound { .. } | StoreError::KeyNotFound { .. } => ErrorCode::NotFound,
         StoreError::Downgrade { .. } => ErrorCode::Downgrade,
+        StoreError::ConsentRequired { .. } => ErrorCode::ConsentRequired,
         StoreError::InvalidKey(_) => ErrorCode::InvalidArgument,
         StoreError::Corrupt { .. } | StoreError::Database(_) | StoreError::Io { .. } => {
             ErrorCode::Storage

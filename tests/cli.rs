@@ -276,3 +276,25 @@ fn js_eval_and_call_print_json_or_the_typed_error() {
         ErrorCode::NotFound,
     );
 }
+
+#[test]
+fn an_upgrade_that_widens_permissions_needs_accept_permissions() {
+    let cli = Cli::new();
+    let v1 = pack_tvmaze(&cli, "v1", None);
+    cli.json(&["install", s(&v1)]);
+    let (real, _) = common::tvmaze();
+    let wider = real.replace("version: 1.0.0", "version: 1.1.0").replace(
+        "    - api.tvmaze.com",
+        "    - api.tvmaze.com\n    - static.tvmaze.com",
+    );
+    assert_ne!(wider, real, "test bug: the manifest did not change");
+    let v2 = pack_tvmaze(&cli, "v2", Some(&wider));
+    let msg = cli.fails(&["install", s(&v2)], ErrorCode::ConsentRequired);
+    assert!(msg.contains("static.tvmaze.com"), "{msg}");
+    assert_eq!(cli.json(&["plugin-info", "bex.tvmaze"])["version"], "1.0.0");
+    let out = cli.run(&["install", "--accept-permissions", s(&v2)]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("new hosts: static.tvmaze.com"), "{text}");
+    assert_eq!(cli.json(&["plugin-info", "bex.tvmaze"])["version"], "1.1.0");
+}

@@ -37,7 +37,9 @@ use crate::manifest::validate_plugin_id;
 use crate::package::Package;
 use crate::permits::Permits;
 use crate::scheduler::{LaneStats, Scheduler, WorkerHooks};
-use crate::store::{InstallReport, InstalledPlugin, Store, StoreStats, UninstallReport};
+use crate::store::{
+    InstallOptions, InstallReport, InstalledPlugin, Store, StoreStats, UninstallReport,
+};
 use breaker::Breakers;
 use registry::Registry;
 
@@ -227,16 +229,31 @@ impl Engine {
         Ok(())
     }
 
-    /// Reads, verifies and installs a `.bex` package file.
+    /// Reads, verifies and installs a `.bex` package file (see
+    /// [`Engine::install`]).
     pub fn install_file(&self, path: &Path, force: bool) -> Result<InstallReport> {
+        self.install_file_with(path, InstallOptions::forced(force))
+    }
+
+    /// [`Engine::install_file`] with explicit [`InstallOptions`].
+    pub fn install_file_with(&self, path: &Path, options: InstallOptions) -> Result<InstallReport> {
         let package = Package::read_file(path, &self.inner.config.package_limits)?;
-        self.install(&package, force)
+        self.install_with(&package, options)
     }
 
     /// Installs several package files: reading, checking and compiling in
     /// parallel, then installing each in its own transaction, in order.
     /// Returns one result per file.
     pub fn install_files(&self, paths: &[PathBuf], force: bool) -> Vec<Result<InstallReport>> {
+        self.install_files_with(paths, InstallOptions::forced(force))
+    }
+
+    /// [`Engine::install_files`] with explicit [`InstallOptions`].
+    pub fn install_files_with(
+        &self,
+        paths: &[PathBuf],
+        options: InstallOptions,
+    ) -> Vec<Result<InstallReport>> {
         let prepared: Vec<Result<(Package, Vec<u8>)>> = paths
             .par_iter()
             .map(|p| {
@@ -248,16 +265,31 @@ impl Engine {
         prepared
             .into_iter()
             .map(|r| {
-                r.and_then(|(package, artifact)| self.commit_install(&package, &artifact, force))
+                r.and_then(|(package, artifact)| self.commit_install(&package, &artifact, options))
             })
             .collect()
     }
 
     /// Checks a verified package's component against the contract,
-    /// compiles it, and installs both atomically (see [`Store::install`]).
+    /// compiles it, and installs both atomically (see
+    /// [`Store::install_with`]). `force` allows a downgrade and a reinstall
+    /// of the same version with different content; an install that widens
+    /// the plugin's permissions is refused with `CONSENT_REQUIRED` (see
+    /// [`Engine::install_with`]).
     pub fn install(&self, package: &Package, force: bool) -> Result<InstallReport> {
+        self.install_with(package, InstallOptions::forced(force))
+    }
+
+    /// [`Engine::install`] with explicit [`InstallOptions`]: pass
+    /// `accept_permissions` once the user agreed to what the report's
+    /// `permissions` (or the refusal) lists.
+    pub fn install_with(
+        &self,
+        package: &Package,
+        options: InstallOptions,
+    ) -> Result<InstallReport> {
         let artifact = self.compile(package)?;
-        self.commit_install(package, &artifact, force)
+        self.commit_install(package, &artifact, options)
     }
 
     fn compile(&self, package: &Package) -> Result<Vec<u8>> {
@@ -278,13 +310,13 @@ impl Engine {
         &self,
         package: &Package,
         record: &[u8],
-        force: bool,
+        options: InstallOptions,
     ) -> Result<InstallReport> {
         let key = wasm::cache_key(&package.component_sha256_hex(), &self.inner.engine_hash);
         let report = self
             .inner
             .store
-            .install(package, force, Some((&key, record)))?;
+            .install_with(package, options, Some((&key, record)))?;
         self.inner.registry.invalidate(&report.id);
         self.inner.js.forget(&report.id);
         self.inner.breakers.reset(&report.id);

@@ -118,6 +118,7 @@ fn code_name_c(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::Busy => c"BUSY",
         ErrorCode::CircuitOpen => c"CIRCUIT_OPEN",
         ErrorCode::ScriptError => c"SCRIPT_ERROR",
+        ErrorCode::ConsentRequired => c"CONSENT_REQUIRED",
     }
 }
 

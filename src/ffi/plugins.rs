@@ -8,7 +8,7 @@ use super::args::{free_c, text, to_c};
 use super::engine::{BexEngine, handle};
 use super::{code_of, fail, guard};
 use crate::error::{Error, ErrorCode};
-use crate::store::InstalledPlugin;
+use crate::store::{InstallOptions, InstalledPlugin};
 
 /// The state of a plugin's circuit breaker.
 #[repr(C)]
@@ -115,19 +115,63 @@ pub unsafe extern "C" fn bex_engine_install(
     unsafe { bex_engine_install_force(engine, path, false) }
 }
 
-/// `bex_engine_install`, allowing a downgrade when `force` is true.
+/// `bex_engine_install`, allowing a downgrade, or a reinstall of the same
+/// version with different content, when `force` is true. An install that
+/// widens the plugin's permissions is refused (`CONSENT_REQUIRED`); see
+/// `bex_engine_install_with`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bex_engine_install_force(
     engine: *const BexEngine,
     path: *const c_char,
     force: bool,
 ) -> c_int {
+    let flags = if force {
+        BexInstallFlag::Force as u32
+    } else {
+        0
+    };
+    // SAFETY: forwarded.
+    unsafe { bex_engine_install_with(engine, path, flags) }
+}
+
+/// Flags of `bex_engine_install_with`, or-ed together.
+#[repr(C)]
+pub enum BexInstallFlag {
+    /// Allow a downgrade, and a reinstall of the same version with
+    /// different content.
+    Force = 1,
+    /// Accept an upgrade or reinstall that widens the plugin's permissions
+    /// (new hosts, secrets or capabilities, more storage): pass it only
+    /// once the user agreed. Without it such an install fails with
+    /// `CONSENT_REQUIRED`, whose message lists what would widen.
+    AcceptPermissions = 2,
+}
+
+/// `bex_engine_install` with `BexInstallFlag`s or-ed together in `flags`;
+/// unknown bits are `INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_install_with(
+    engine: *const BexEngine,
+    path: *const c_char,
+    flags: u32,
+) -> c_int {
     guard(ErrorCode::Internal.number(), || {
+        let known = BexInstallFlag::Force as u32 | BexInstallFlag::AcceptPermissions as u32;
+        if flags & !known != 0 {
+            return fail(&Error::InvalidArgument(format!(
+                "unknown install flags {:#x}",
+                flags & !known
+            )));
+        }
+        let options = InstallOptions {
+            force: flags & BexInstallFlag::Force as u32 != 0,
+            accept_permissions: flags & BexInstallFlag::AcceptPermissions as u32 != 0,
+        };
         // SAFETY: NULL or a live handle / NUL-terminated string.
         let r = unsafe { handle(engine) }.and_then(|e| {
             // SAFETY: as above.
             let path = unsafe { text(path, "path") }?;
-            e.engine.install_file(Path::new(path), force)
+            e.engine.install_file_with(Path::new(path), options)
         });
         code_of(r)
     })

@@ -4,6 +4,7 @@
 //! every rule with an error that names the field (see docs/manifest.md).
 
 mod hosts;
+mod permissions;
 mod raw;
 mod validate;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 use crate::contract::{Capabilities, Operation};
 
 pub use hosts::HostPattern;
+pub use permissions::PermissionChanges;
 
 /// The manifest schema this engine reads.
 pub const MANIFEST_SCHEMA: u32 = 1;

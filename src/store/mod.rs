@@ -17,7 +17,7 @@ use serde::Serialize;
 
 pub(crate) use kv::entry_cost as kv_entry_cost;
 pub use kv::{KvWrite, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES};
-pub use plugins::{InstallAction, InstallReport, InstalledPlugin, UninstallReport};
+pub use plugins::{InstallAction, InstallOptions, InstallReport, InstalledPlugin, UninstallReport};
 pub use secrets::MAX_SECRET_BYTES;
 
 /// The store schema this engine reads and writes.
@@ -71,6 +71,16 @@ pub enum StoreError {
         installed: String,
         /// Version in the package.
         requested: String,
+    },
+    /// The install needs the caller's explicit consent: it widens the
+    /// plugin's permissions, or changes the content of the installed
+    /// version.
+    #[error("{id}: {reason}")]
+    ConsentRequired {
+        /// The plugin.
+        id: String,
+        /// What needs consent, and the option that gives it.
+        reason: String,
     },
     /// A key or value is malformed or too large.
     #[error("{0}")]

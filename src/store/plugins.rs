@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, now_ms, tables};
 use crate::digest::hex;
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, PermissionChanges};
 use crate::package::Package;
 
 /// What the plugins table holds per plugin (JSON).
@@ -90,6 +90,21 @@ pub struct InstallReport {
     pub previous: Option<String>,
     /// What happened.
     pub action: InstallAction,
+    /// How the plugin's permissions changed from the version replaced
+    /// (empty for a first install).
+    pub permissions: PermissionChanges,
+}
+
+/// What an install may do without refusing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InstallOptions {
+    /// Replace a higher version (a downgrade), or the same version with
+    /// different content.
+    pub force: bool,
+    /// Accept an upgrade or reinstall that widens the plugin's permissions
+    /// (new hosts, secrets or capabilities, more storage): the user agreed
+    /// to them.
+    pub accept_permissions: bool,
 }
 
 /// What an uninstall removed.
@@ -107,6 +122,38 @@ pub struct UninstallReport {
     pub components: u64,
     /// Compiled artifacts removed.
     pub compiled_artifacts: u64,
+}
+
+impl InstallOptions {
+    /// `force` as given, permissions not accepted.
+    pub fn forced(force: bool) -> InstallOptions {
+        InstallOptions {
+            force,
+            accept_permissions: false,
+        }
+    }
+}
+
+/// The widening parts of `c`, for a message.
+fn widened(c: &PermissionChanges) -> String {
+    let mut parts = Vec::new();
+    if !c.added_hosts.is_empty() {
+        parts.push(format!("new hosts: {}", c.added_hosts.join(", ")));
+    }
+    if !c.added_secrets.is_empty() {
+        parts.push(format!("new secrets: {}", c.added_secrets.join(", ")));
+    }
+    if !c.added_capabilities.is_empty() {
+        parts.push(format!(
+            "new capabilities: {}",
+            c.added_capabilities.join(", ")
+        ));
+    }
+    if let Some((before, after)) = c.storage {
+        let kb = |q: Option<u64>| q.map_or("none".to_string(), |b| format!("{} KiB", b / 1024));
+        parts.push(format!("storage {} -> {}", kb(before), kb(after)));
+    }
+    parts.join("; ")
 }
 
 /// Points at which tests inject install failures.
@@ -235,6 +282,24 @@ impl Store {
         force: bool,
         compiled: Option<(&str, &[u8])>,
     ) -> Result<InstallReport, StoreError> {
+        let options = InstallOptions {
+            force,
+            accept_permissions: true,
+        };
+        self.install_with(package, options, compiled)
+    }
+
+    /// [`Store::install`] that refuses, with `CONSENT_REQUIRED`, to widen
+    /// an installed plugin's permissions unless `accept_permissions`, and to
+    /// replace the installed version with different content (component or
+    /// manifest) unless `force`.
+    pub fn install_with(
+        &self,
+        package: &Package,
+        options: InstallOptions,
+        compiled: Option<(&str, &[u8])>,
+    ) -> Result<InstallReport, StoreError> {
+        let force = options.force;
         let manifest = package.manifest();
         let id = manifest.id.as_str();
         let sha = package.component_sha256();
@@ -259,6 +324,32 @@ impl Store {
                 }
             }
         };
+        let permissions = previous
+            .as_ref()
+            .map(|old| PermissionChanges::between(&old.manifest, manifest))
+            .unwrap_or_default();
+        if let Some(old) = &previous {
+            let changed =
+                old.component_sha256 != sha_hex || old.manifest_text != package.manifest_text();
+            if action == InstallAction::Reinstalled && changed && !force {
+                return Err(StoreError::ConsentRequired {
+                    id: id.to_string(),
+                    reason: format!(
+                        "version {} is installed with different content; reinstalling it needs force (--force)",
+                        old.version
+                    ),
+                });
+            }
+            if permissions.widens() && !options.accept_permissions {
+                return Err(StoreError::ConsentRequired {
+                    id: id.to_string(),
+                    reason: format!(
+                        "this install widens the plugin's permissions ({}); it needs the user's consent (--accept-permissions)",
+                        widened(&permissions)
+                    ),
+                });
+            }
+        }
         txn.open_table(tables::BLOBS)?
             .insert(sha.as_slice(), package.component())?;
         self.fail_point(InstallStep::AfterBlob)?;
@@ -291,6 +382,7 @@ impl Store {
             version: manifest.version.to_string(),
             previous: previous.map(|p| p.version),
             action,
+            permissions,
         })
     }
 

@@ -188,6 +188,15 @@ void test_invalid_arguments(void) {
     EXPECT_INVALID(bex_engine_install_force(e, NULL, true) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_install_force(e, BAD_UTF8, true) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
+    EXPECT_INVALID(bex_engine_install_with(NULL, path, 0) == BEX_ERROR_CODE_INVALID_ARGUMENT);
+    EXPECT_INVALID(bex_engine_install_with(e, NULL, 0) == BEX_ERROR_CODE_INVALID_ARGUMENT);
+    /* Unknown flag bits are refused before anything is read. */
+    EXPECT_INVALID(bex_engine_install_with(e, path, 4) == BEX_ERROR_CODE_INVALID_ARGUMENT);
+    EXPECT_INVALID(bex_engine_install_with(e, path, 0x80000000u) ==
+                   BEX_ERROR_CODE_INVALID_ARGUMENT);
+    CHECK(bex_engine_install_with(e, path,
+                                  BEX_INSTALL_FLAG_FORCE | BEX_INSTALL_FLAG_ACCEPT_PERMISSIONS) == 0,
+          "install with both flags");
     EXPECT_INVALID(bex_engine_uninstall(NULL, HOSTILE) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_uninstall(e, NULL) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_uninstall(e, BAD_UTF8) == BEX_ERROR_CODE_INVALID_ARGUMENT);

@@ -78,7 +78,12 @@ impl Hostile {
     /// Packs the test plugin with this manifest and installs it.
     pub fn install(&self, engine: &Engine) {
         let package = bex_engine::pack(&self.manifest(), wasm("bex_hostile")).unwrap();
-        engine.install(&package, true).unwrap();
+        // Tests reinstall it with other permissions on purpose.
+        let options = bex_engine::store::InstallOptions {
+            force: true,
+            accept_permissions: true,
+        };
+        engine.install_with(&package, options).unwrap();
     }
 }
 

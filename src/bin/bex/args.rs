@@ -169,9 +169,12 @@ pub struct Install {
     /// the package(s)
     #[argh(positional)]
     pub packages: Vec<PathBuf>,
-    /// allow replacing a newer installed version
+    /// allow replacing a newer installed version, or the same version with different content
     #[argh(switch)]
     pub force: bool,
+    /// accept an upgrade that widens the plugin's permissions (new hosts, secrets, capabilities, more storage)
+    #[argh(switch)]
+    pub accept_permissions: bool,
 }
 
 /// Remove a plugin and everything it stored.

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use bex_engine::package::{Package, PackageLimits};
-use bex_engine::store::InstalledPlugin;
+use bex_engine::store::{InstallOptions, InstalledPlugin};
 use bex_engine::{Engine, EngineConfig, Error, Result};
 use serde_json::json;
 
@@ -22,7 +22,14 @@ pub fn run(args: &Args) -> Result<Report> {
         Command::Inspect(c) => inspect(&c.package),
         Command::Verify(c) => verify(&c.package),
         Command::Unpack(c) => unpack(&c.package, &c.dir),
-        Command::Install(c) => install(&engine(args)?, &c.packages, c.force),
+        Command::Install(c) => install(
+            &engine(args)?,
+            &c.packages,
+            InstallOptions {
+                force: c.force,
+                accept_permissions: c.accept_permissions,
+            },
+        ),
         Command::Uninstall(c) => {
             let r = engine(args)?.uninstall(&c.id)?;
             let text = format!(
@@ -217,7 +224,7 @@ fn unpack(path: &Path, dir: &Path) -> Result<Report> {
     ))
 }
 
-fn install(engine: &Engine, packages: &[PathBuf], force: bool) -> Result<Report> {
+fn install(engine: &Engine, packages: &[PathBuf], options: InstallOptions) -> Result<Report> {
     if packages.is_empty() {
         return Err(Error::InvalidArgument(
             "install needs at least one package".into(),
@@ -225,12 +232,29 @@ fn install(engine: &Engine, packages: &[PathBuf], force: bool) -> Result<Report>
     }
     let mut reports = Vec::new();
     let mut text = String::new();
-    for result in engine.install_files(packages, force) {
+    for result in engine.install_files_with(packages, options) {
         let r = result?;
         let _ = match &r.previous {
             Some(prev) => writeln!(text, "{} {}: {} (was {prev})", r.id, r.version, r.action),
             None => writeln!(text, "{} {}: {}", r.id, r.version, r.action),
         };
+        let p = &r.permissions;
+        for (what, items) in [
+            ("new hosts", &p.added_hosts),
+            ("removed hosts", &p.removed_hosts),
+            ("new secrets", &p.added_secrets),
+            ("removed secrets", &p.removed_secrets),
+            ("new capabilities", &p.added_capabilities),
+            ("removed capabilities", &p.removed_capabilities),
+        ] {
+            if !items.is_empty() {
+                let _ = writeln!(text, "  {what}: {}", items.join(", "));
+            }
+        }
+        if let Some((before, after)) = p.storage {
+            let kb = |q: Option<u64>| q.map_or("none".to_string(), |b| format!("{} KiB", b / 1024));
+            let _ = writeln!(text, "  storage: {} -> {}", kb(before), kb(after));
+        }
         reports.push(r);
     }
     Ok(Report::new(to_json(&reports), text))
