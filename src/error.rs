@@ -288,7 +288,7 @@ fn store_code(e: &StoreError) -> ErrorCode {
         StoreError::PluginNotFound { .. } | StoreError::KeyNotFound { .. } => ErrorCode::NotFound,
         StoreError::Downgrade { .. } => ErrorCode::Downgrade,
         StoreError::ConsentRequired { .. } => ErrorCode::ConsentRequired,
-        StoreError::InvalidKey(_) => ErrorCode::InvalidArgument,
+        StoreError::InvalidKey(_) | StoreError::QuotaExceeded { .. } => ErrorCode::InvalidArgument,
         StoreError::Corrupt { .. } | StoreError::Database(_) | StoreError::Io { .. } => {
             ErrorCode::Storage
         }
@@ -470,6 +470,15 @@ mod tests {
                 C::Downgrade,
             ),
             (s(StoreError::InvalidKey("k".into())), C::InvalidArgument),
+            (
+                s(StoreError::QuotaExceeded {
+                    plugin: "p".into(),
+                    bytes: 2,
+                    rows: 1,
+                    quota: 1,
+                }),
+                C::InvalidArgument,
+            ),
             (
                 s(StoreError::Corrupt {
                     what: "w".into(),

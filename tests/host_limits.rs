@@ -80,7 +80,7 @@ fn removing_a_key_set_in_the_same_call_leaves_no_marker() {
         t.engine.store().kv_keys(ID, "").unwrap(),
         Vec::<String>::new()
     );
-    assert_eq!(t.engine.store().kv_usage(ID).unwrap(), 0);
+    assert_eq!(t.engine.store().kv_usage(ID).unwrap().bytes, 0);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod common;
 
 use bex_engine::manifest::OperationLimits;
+use bex_engine::store::KV_ROW_OVERHEAD_BYTES;
 use bex_engine::{ErrorCode, LogSource, Request};
 use common::{Hostile, TestEngine, title};
 
@@ -133,19 +134,28 @@ fn exceeding_the_kv_quota_is_refused_exactly() {
     let t = engine();
     let msg = expect(&t, "kvfill:1000", ErrorCode::PluginError);
     assert!(msg.contains("QuotaExceeded"), "{msg}");
-    // A 64 KiB quota holds 64 entries of a 9-byte key and 1000 bytes; the
-    // writes before the refusal are kept (the call ended without a trap).
-    assert!(msg.contains("after 64 keys"), "{msg}");
+    // A 64 KiB quota holds 61 entries of a 9-byte key, 1000 bytes and the
+    // 64-byte row overhead; the writes before the refusal are kept (the
+    // call ended without a trap).
+    assert!(msg.contains("after 61 keys"), "{msg}");
+    let row = 9 + 1000 + KV_ROW_OVERHEAD_BYTES;
     let used = t.engine.store().kv_usage(ID).unwrap();
-    assert_eq!(used, 64 * 1009);
+    assert_eq!((used.bytes, used.rows), (61 * row, 61));
     // Overwrites and removals are accounted exactly.
     assert!(t.search(ID, "kvset:fill00000=small").is_ok());
-    assert_eq!(t.engine.store().kv_usage(ID).unwrap(), 63 * 1009 + 9 + 5);
+    let small = 9 + 5 + KV_ROW_OVERHEAD_BYTES;
+    assert_eq!(
+        t.engine.store().kv_usage(ID).unwrap().bytes,
+        60 * row + small
+    );
     assert_eq!(
         title(&t.search(ID, "kvremove:fill00001").unwrap()),
         "Ok(true)"
     );
-    assert_eq!(t.engine.store().kv_usage(ID).unwrap(), 62 * 1009 + 9 + 5);
+    assert_eq!(
+        t.engine.store().kv_usage(ID).unwrap().bytes,
+        59 * row + small
+    );
     // With room again, a new key fits.
     assert!(t.search(ID, "kvset:late=x").is_ok());
 }

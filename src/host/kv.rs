@@ -2,8 +2,10 @@
 //!
 //! A call's writes are buffered here; reads see them. The engine commits the
 //! buffer in one transaction when the call ends without a trap, and drops it
-//! otherwise. The quota is accounted exactly (keys plus values, overwrites
-//! and removals included) as the call goes, and checked again at commit.
+//! otherwise. The quota is accounted exactly (keys plus values plus
+//! [`KV_ROW_OVERHEAD_BYTES`] per key, overwrites and removals included) as
+//! the call goes, with the [`MAX_KV_ROWS`] cap on keys, and both are checked
+//! again at commit.
 //!
 //! The buffer lives on the host heap, outside the plugin's memory limit, so
 //! it is bounded: at most [`MAX_KV_BUFFERED_WRITES`] keys and
@@ -15,7 +17,10 @@ use std::collections::BTreeMap;
 
 use super::HostState;
 use crate::bindings::bex::plugin::kv::{Host, KvError};
-use crate::store::{KvWrite, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES, Store};
+use crate::store::{
+    KV_ROW_OVERHEAD_BYTES, KvUsage, KvWrite, MAX_KV_KEY_BYTES, MAX_KV_ROWS, MAX_KV_VALUE_BYTES,
+    Store,
+};
 
 /// Most distinct keys one call may buffer writes (sets and removals) for.
 pub const MAX_KV_BUFFERED_WRITES: usize = 10_000;
@@ -33,12 +38,13 @@ pub(crate) struct KvSession {
     writes: BTreeMap<String, Option<Vec<u8>>>,
     /// What `writes` holds, as [`buffered_cost`] counts it.
     buffered_bytes: u64,
-    usage: Option<u64>,
+    usage: Option<KvUsage>,
 }
 
-/// The bytes one buffered write holds.
+/// The bytes one buffered write holds (no row overhead: this bounds host
+/// memory, not storage).
 fn buffered_cost(key: &str, value: Option<&[u8]>) -> u64 {
-    cost(key, value.map_or(0, <[u8]>::len))
+    (key.len() + value.map_or(0, <[u8]>::len)) as u64
 }
 
 impl KvSession {
@@ -111,7 +117,7 @@ impl HostState {
             .map_err(|e| KvError::Storage(e.to_string()))
     }
 
-    fn kv_usage(&mut self, store: &Store) -> Result<u64, KvError> {
+    fn kv_usage(&mut self, store: &Store) -> Result<KvUsage, KvError> {
         if let Some(u) = self.kv.usage {
             return Ok(u);
         }
@@ -152,16 +158,25 @@ impl Host for HostState {
                     value.len()
                 )));
             }
-            let old = self
-                .kv_lookup(&store, &key)?
-                .map_or(0, |v| cost(&key, v.len()));
+            let old = self.kv_lookup(&store, &key)?.map(|v| cost(&key, v.len()));
             let usage = self.kv_usage(&store)?;
             // Saturating: another call may have committed this key since
-            // `usage` was read; the commit checks the quota exactly again.
-            let new_usage = usage.saturating_sub(old) + cost(&key, value.len());
-            if new_usage > quota {
+            // `usage` was read; the commit checks the limits exactly again.
+            let new_usage = KvUsage {
+                bytes: usage.bytes.saturating_sub(old.unwrap_or(0)) + cost(&key, value.len()),
+                rows: usage.rows + u64::from(old.is_none()),
+            };
+            // Past a limit only refuses what grows usage.
+            if new_usage.bytes > quota && new_usage.bytes > usage.bytes {
                 return Err(KvError::QuotaExceeded(format!(
-                    "storing \"{key}\" would use {new_usage} of the plugin's {quota} bytes"
+                    "storing \"{key}\" would use {} of the plugin's {quota} bytes (each key counts {KV_ROW_OVERHEAD_BYTES} bytes on top of its key and value)",
+                    new_usage.bytes
+                )));
+            }
+            if new_usage.rows > MAX_KV_ROWS {
+                return Err(KvError::QuotaExceeded(format!(
+                    "storing \"{key}\" would make {} keys; a plugin may store at most {MAX_KV_ROWS}",
+                    new_usage.rows
                 )));
             }
             self.kv.buffer(key, Some(value), quota)?;
@@ -200,7 +215,10 @@ impl Host for HostState {
             } else {
                 self.kv.buffer(key, None, quota)?;
             }
-            self.kv.usage = Some(usage.saturating_sub(old_cost));
+            self.kv.usage = Some(KvUsage {
+                bytes: usage.bytes.saturating_sub(old_cost),
+                rows: usage.rows.saturating_sub(1),
+            });
             Ok(true)
         })())
     }

@@ -3,25 +3,40 @@
 //!
 //! Every change is one redb write transaction, so it lands whole or not at
 //! all: a failed install leaves the previous version exactly as it was.
+//!
+//! After a storage fault (a failed write or sync) redb refuses all further
+//! work on its handle; the store then drops the handle and opens the file
+//! again, which recovers the last committed state, so one failed commit
+//! does not take the store down with it.
 
+#[cfg(test)]
+mod faults;
 mod kv;
 mod plugins;
 mod secrets;
 mod tables;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{
+    CommitError, Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, StorageError, TransactionError, WriteTransaction,
+};
 use serde::Serialize;
 
 pub(crate) use kv::entry_cost as kv_entry_cost;
-pub use kv::{KvWrite, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES};
+pub use kv::{
+    KV_ROW_OVERHEAD_BYTES, KvUsage, KvWrite, MAX_KV_KEY_BYTES, MAX_KV_ROWS, MAX_KV_VALUE_BYTES,
+};
 pub use plugins::{InstallAction, InstallOptions, InstallReport, InstalledPlugin, UninstallReport};
 pub use secrets::MAX_SECRET_BYTES;
 
-/// The store schema this engine reads and writes.
-pub const STORE_SCHEMA_VERSION: u64 = 1;
+/// The store schema this engine reads and writes. Older stores are
+/// migrated when opened (1 → 2 adds the `kv` usage table); newer ones are
+/// refused with [`StoreError::UpgradeRequired`].
+pub const STORE_SCHEMA_VERSION: u64 = 2;
 
 /// The database file inside the data directory.
 pub const DB_FILE_NAME: &str = "bex.redb";
@@ -85,6 +100,21 @@ pub enum StoreError {
     /// A key or value is malformed or too large.
     #[error("{0}")]
     InvalidKey(String),
+    /// Committing a plugin's `kv` writes would take it past its byte quota
+    /// or [`MAX_KV_ROWS`]; nothing was written.
+    #[error(
+        "{plugin} would store {rows} keys in {bytes} bytes (each key counts {KV_ROW_OVERHEAD_BYTES} bytes on top of its key and value); its quota is {quota} bytes and at most {MAX_KV_ROWS} keys"
+    )]
+    QuotaExceeded {
+        /// The plugin.
+        plugin: String,
+        /// Bytes it would use, overhead included.
+        bytes: u64,
+        /// Keys it would store.
+        rows: u64,
+        /// Its byte quota.
+        quota: u64,
+    },
     /// A record in the database does not decode.
     #[error("store record {what} is corrupt: {message}")]
     Corrupt {
@@ -154,8 +184,25 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+struct Handle {
+    /// `None` only between dropping a broken handle and a reopen that
+    /// failed too; the next transaction tries again.
+    db: Option<Database>,
+    /// Counts reopens, so threads that met the same broken handle reopen
+    /// it once.
+    generation: u64,
+}
+
+/// Opens the database file (the real file, or a faulty one in tests).
+type Opener = Box<dyn Fn(&Path) -> Result<Database, DatabaseError> + Send + Sync>;
+
 struct Inner {
-    db: Database,
+    db: RwLock<Handle>,
+    /// A commit failed on the current handle: reopen before the next
+    /// transaction (redb refuses writes after it, but may still serve
+    /// reads from its cache).
+    broken: AtomicBool,
+    open: Opener,
     path: PathBuf,
     #[cfg(test)]
     fail_install_at: std::sync::Mutex<Option<plugins::InstallStep>>,
@@ -168,26 +215,24 @@ impl Store {
     /// another process has it open, and with [`StoreError::UpgradeRequired`]
     /// if a newer BEX wrote it.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(data_dir, Box::new(|path: &Path| Database::create(path)))
+    }
+
+    fn open_with(data_dir: &Path, open: Opener) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.display().to_string(),
             source,
         })?;
         let path = data_dir.join(DB_FILE_NAME);
-        let shown = path.display().to_string();
-        let db = Database::create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
-                path: shown.clone(),
-            },
-            redb::DatabaseError::UpgradeRequired(v) => StoreError::UpgradeRequired {
-                path: shown.clone(),
-                found: u64::from(v),
-                supported: STORE_SCHEMA_VERSION,
-            },
-            other => StoreError::Database(other.into()),
-        })?;
+        let db = open_db(&open, &path)?;
         let store = Store {
             inner: Arc::new(Inner {
-                db,
+                db: RwLock::new(Handle {
+                    db: Some(db),
+                    generation: 0,
+                }),
+                broken: AtomicBool::new(false),
+                open,
                 path,
                 #[cfg(test)]
                 fail_install_at: std::sync::Mutex::new(None),
@@ -202,14 +247,77 @@ impl Store {
         &self.inner.path
     }
 
-    fn db(&self) -> &Database {
-        &self.inner.db
+    /// Starts a write transaction, reopening the file first if a storage
+    /// fault broke the handle.
+    fn begin_write(&self) -> Result<WriteTransaction, StoreError> {
+        self.with_db(Database::begin_write)
+    }
+
+    /// Starts a read transaction, like [`Store::begin_write`].
+    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+        self.with_db(Database::begin_read)
+    }
+
+    fn with_db<T>(
+        &self,
+        begin: impl Fn(&Database) -> Result<T, TransactionError>,
+    ) -> Result<T, StoreError> {
+        let seen = {
+            let handle = self.inner.db.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(db) = &handle.db
+                && !self.inner.broken.load(Ordering::Acquire)
+            {
+                match begin(db) {
+                    Err(TransactionError::Storage(StorageError::PreviousIo)) => {}
+                    other => return Ok(other?),
+                }
+            }
+            handle.generation
+        };
+        self.reopen(seen)?;
+        let handle = self.inner.db.read().unwrap_or_else(PoisonError::into_inner);
+        match &handle.db {
+            Some(db) => Ok(begin(db)?),
+            None => Err(StorageError::PreviousIo.into()),
+        }
+    }
+
+    /// Replaces the handle of generation `seen`, broken by a storage
+    /// fault, with a fresh one, unless another thread already did.
+    fn reopen(&self, seen: u64) -> Result<(), StoreError> {
+        let mut handle = self
+            .inner
+            .db
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if handle.generation != seen && handle.db.is_some() {
+            return Ok(());
+        }
+        // The old handle holds the file lock until it is dropped.
+        handle.db = None;
+        handle.db = Some(open_db(&self.inner.open, &self.inner.path)?);
+        handle.generation += 1;
+        self.inner.broken.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// Commits `txn`; a storage fault marks the handle for reopening.
+    fn commit(&self, txn: WriteTransaction) -> Result<(), StoreError> {
+        txn.commit().map_err(|e| {
+            if matches!(
+                e,
+                CommitError::Storage(StorageError::Io(_) | StorageError::PreviousIo)
+            ) {
+                self.inner.broken.store(true, Ordering::Release);
+            }
+            e.into()
+        })
     }
 
     /// Creates the tables of a new store, or checks an existing store's
     /// schema version.
     fn check_schema(&self) -> Result<(), StoreError> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         {
             let mut meta = txn.open_table(tables::META)?;
             let found = meta.get(tables::SCHEMA_KEY)?.map(|v| v.value());
@@ -221,7 +329,12 @@ impl Store {
                         supported: STORE_SCHEMA_VERSION,
                     });
                 }
-                Some(_) => {}
+                Some(STORE_SCHEMA_VERSION) => {}
+                Some(_) => {
+                    // Schema 1: the usage table is new; fill it once.
+                    kv::rebuild_usage(&txn)?;
+                    meta.insert(tables::SCHEMA_KEY, STORE_SCHEMA_VERSION)?;
+                }
                 None => {
                     meta.insert(tables::SCHEMA_KEY, STORE_SCHEMA_VERSION)?;
                 }
@@ -231,15 +344,16 @@ impl Store {
             txn.open_table(tables::BLOBS)?;
             txn.open_table(tables::COMPILED)?;
             txn.open_table(tables::KV)?;
+            txn.open_table(tables::KV_USAGE)?;
             txn.open_table(tables::SECRETS)?;
         }
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(())
     }
 
     /// Store-wide counts.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let mut stats = StoreStats {
             path: self.inner.path.display().to_string(),
             file_bytes: std::fs::metadata(&self.inner.path)
@@ -268,7 +382,7 @@ impl Store {
 
     /// The component blob with this digest.
     pub fn component(&self, sha256: &[u8; 32]) -> Result<Vec<u8>, StoreError> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let blobs = txn.open_table(tables::BLOBS)?;
         let blob = blobs
             .get(sha256.as_slice())?
@@ -281,14 +395,14 @@ impl Store {
 
     /// A cached compiled artifact.
     pub fn compiled(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(tables::COMPILED)?;
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
     }
 
     /// The keys of every cached compiled artifact.
     pub fn compiled_keys(&self) -> Result<Vec<String>, StoreError> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(tables::COMPILED)?;
         let mut keys = Vec::new();
         for entry in table.iter()? {
@@ -299,19 +413,32 @@ impl Store {
 
     /// Stores a compiled artifact, replacing any under the same key.
     pub fn put_compiled(&self, key: &str, artifact: &[u8]) -> Result<(), StoreError> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         txn.open_table(tables::COMPILED)?.insert(key, artifact)?;
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(())
     }
 
     /// Removes a compiled artifact; returns whether it existed.
     pub fn remove_compiled(&self, key: &str) -> Result<bool, StoreError> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let existed = txn.open_table(tables::COMPILED)?.remove(key)?.is_some();
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(existed)
     }
+}
+
+fn open_db(open: &Opener, path: &Path) -> Result<Database, StoreError> {
+    let shown = || path.display().to_string();
+    open(path).map_err(|e| match e {
+        DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen { path: shown() },
+        DatabaseError::UpgradeRequired(v) => StoreError::UpgradeRequired {
+            path: shown(),
+            found: u64::from(v),
+            supported: STORE_SCHEMA_VERSION,
+        },
+        other => StoreError::Database(other.into()),
+    })
 }
 
 /// The current time as Unix milliseconds.

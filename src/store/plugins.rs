@@ -1,6 +1,6 @@
 //! Installed plugins: install, upgrade, uninstall, enable, list.
 
-use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, now_ms, tables};
@@ -258,12 +258,12 @@ fn drop_component(txn: &WriteTransaction, sha: &[u8; 32]) -> Result<(u64, u64), 
 impl Store {
     /// Every installed plugin, by id.
     pub fn list(&self) -> Result<Vec<InstalledPlugin>, StoreError> {
-        list_in(&self.db().begin_read()?)
+        list_in(&self.begin_read()?)
     }
 
     /// The installed plugin `id`.
     pub fn plugin(&self, id: &str) -> Result<InstalledPlugin, StoreError> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(tables::PLUGINS)?;
         let found = table.get(id)?;
         match found {
@@ -304,7 +304,7 @@ impl Store {
         let id = manifest.id.as_str();
         let sha = package.component_sha256();
         let sha_hex = hex(&sha);
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let previous = get_in_write(&txn, id)?;
         let action = match &previous {
             None => InstallAction::Installed,
@@ -376,7 +376,7 @@ impl Store {
             drop_component(&txn, &old.component_digest())?;
         }
         self.fail_point(InstallStep::BeforeCommit)?;
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(InstallReport {
             id: id.to_string(),
             version: manifest.version.to_string(),
@@ -390,7 +390,7 @@ impl Store {
     /// secrets, and its component and compiled artifacts unless another
     /// plugin shares them.
     pub fn uninstall(&self, id: &str) -> Result<UninstallReport, StoreError> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let plugin = get_in_write(&txn, id)?
             .ok_or_else(|| StoreError::PluginNotFound { id: id.to_string() })?;
         txn.open_table(tables::PLUGINS)?.remove(id)?;
@@ -402,7 +402,7 @@ impl Store {
             } else {
                 drop_component(&txn, &plugin.component_digest())?
             };
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(UninstallReport {
             id: id.to_string(),
             version: plugin.version,
@@ -415,7 +415,7 @@ impl Store {
 
     /// Enables or disables a plugin; returns the previous state.
     pub fn set_enabled(&self, id: &str, enabled: bool) -> Result<bool, StoreError> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let was;
         {
             let mut table = txn.open_table(tables::PLUGINS)?;
@@ -433,7 +433,7 @@ impl Store {
             let json = serde_json::to_vec(&record).expect("record serializes");
             table.insert(id, json.as_slice())?;
         }
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(was)
     }
 

@@ -2,7 +2,7 @@
 //! plugin and a key its manifest declares, so typos fail loudly instead of
 //! being stored where the plugin can never read them.
 
-use redb::{ReadableDatabase, WriteTransaction};
+use redb::WriteTransaction;
 
 use super::{Store, StoreError, tables};
 
@@ -35,17 +35,17 @@ impl Store {
                 value.len()
             )));
         }
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         txn.open_table(tables::SECRETS)?
             .insert((plugin, key), value)?;
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(())
     }
 
     /// A plugin's secret, if set. Does not check the manifest: the host's
     /// `secrets` interface does that.
     pub fn secret(&self, plugin: &str, key: &str) -> Result<Option<String>, StoreError> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(tables::SECRETS)?;
         Ok(table.get((plugin, key))?.map(|v| v.value().to_string()))
     }
@@ -64,7 +64,7 @@ impl Store {
     /// Deletes a secret; [`StoreError::KeyNotFound`] if it was not set.
     pub fn delete_secret(&self, plugin: &str, key: &str) -> Result<(), StoreError> {
         self.plugin(plugin)?;
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let existed = txn
             .open_table(tables::SECRETS)?
             .remove((plugin, key))?
@@ -76,14 +76,14 @@ impl Store {
                 key: key.to_string(),
             });
         }
-        txn.commit()?;
+        self.commit(txn)?;
         Ok(())
     }
 
     /// The names of a plugin's secrets, sorted.
     pub fn secret_keys(&self, plugin: &str) -> Result<Vec<String>, StoreError> {
         self.plugin(plugin)?;
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(tables::SECRETS)?;
         let mut out = Vec::new();
         for entry in table.range((plugin, "")..)? {

@@ -1,4 +1,4 @@
-//! The redb tables of store schema 1.
+//! The redb tables of store schema 2 (schema 1 had no `kv_usage`).
 
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
@@ -20,6 +20,11 @@ pub(super) const COMPILED: TableDefinition<&str, &[u8]> = TableDefinition::new("
 
 /// (plugin id, key) → value.
 pub(super) const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("kv");
+
+/// Plugin id → (bytes, rows) of its `kv` data, as
+/// [`super::kv::KvUsage`] counts them. Written with every `kv` change; no
+/// row when the plugin stores nothing.
+pub(super) const KV_USAGE: TableDefinition<&str, (u64, u64)> = TableDefinition::new("kv_usage");
 
 /// (plugin id, key) → secret.
 pub(super) const SECRETS: TableDefinition<(&str, &str), &str> = TableDefinition::new("secrets");

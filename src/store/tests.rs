@@ -2,13 +2,13 @@ use super::*;
 use crate::package::Package;
 use plugins::InstallStep;
 
-fn manifest(version: &str) -> String {
+pub(super) fn manifest(version: &str) -> String {
     format!(
         "schema: 1\nid: bex.demo\nname: Demo\nversion: {version}\nabi: \"^1.0\"\nprovides: {{search: true}}\nstorage: true\nsecrets: [api-key, token]\n"
     )
 }
 
-fn package(version: &str, component: &[u8]) -> Package {
+pub(super) fn package(version: &str, component: &[u8]) -> Package {
     Package::new(&manifest(version), component.to_vec()).unwrap()
 }
 
@@ -19,22 +19,24 @@ fn open() -> (tempfile::TempDir, Store) {
 }
 
 /// Everything the store holds for bex.demo, for before/after comparisons.
-fn snapshot(
-    store: &Store,
-) -> (
+pub(super) type Snapshot = (
     InstalledPlugin,
     Vec<u8>,
     Option<Vec<u8>>,
+    KvUsage,
     Vec<String>,
     StoreStats,
-) {
+);
+
+pub(super) fn snapshot(store: &Store) -> Snapshot {
     let p = store.plugin("bex.demo").unwrap();
     let blob = store.component(&p.component_digest()).unwrap();
     let kv = store.kv_get("bex.demo", "k").unwrap();
+    let usage = store.kv_usage("bex.demo").unwrap();
     let secrets = store.secret_keys("bex.demo").unwrap();
     let mut stats = store.stats().unwrap();
     stats.file_bytes = 0;
-    (p, blob, kv, secrets, stats)
+    (p, blob, kv, usage, secrets, stats)
 }
 
 #[test]
@@ -286,7 +288,10 @@ fn kv_is_scoped_and_quota_checked_at_commit() {
         .kv_commit("bex.ab", &[KvWrite::Set("k2".into(), vec![2; 10])], 100)
         .unwrap();
     assert_eq!(store.kv_keys("bex.a", "").unwrap(), vec!["k"]);
-    assert_eq!(store.kv_usage("bex.a").unwrap(), 11);
+    assert_eq!(
+        store.kv_usage("bex.a").unwrap().bytes,
+        11 + KV_ROW_OVERHEAD_BYTES
+    );
     assert_eq!(store.kv_get("bex.a", "k2").unwrap(), None);
     // Over quota: nothing of the batch lands.
     let err = store.kv_commit(
@@ -301,13 +306,13 @@ fn kv_is_scoped_and_quota_checked_at_commit() {
     assert_eq!(store.kv_keys("bex.a", "").unwrap(), vec!["k"]);
     // Overwrites and removes are accounted exactly.
     store
-        .kv_commit("bex.a", &[KvWrite::Set("k".into(), vec![1; 99])], 100)
+        .kv_commit("bex.a", &[KvWrite::Set("k".into(), vec![1; 35])], 100)
         .unwrap();
-    assert_eq!(store.kv_usage("bex.a").unwrap(), 100);
+    assert_eq!(store.kv_usage("bex.a").unwrap().bytes, 100);
     store
         .kv_commit("bex.a", &[KvWrite::Remove("k".into())], 100)
         .unwrap();
-    assert_eq!(store.kv_usage("bex.a").unwrap(), 0);
+    assert_eq!(store.kv_usage("bex.a").unwrap(), KvUsage::default());
 }
 
 #[test]
@@ -315,7 +320,7 @@ fn newer_schema_is_refused_with_upgrade_required() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
-        let txn = store.db().begin_write().unwrap();
+        let txn = store.begin_write().unwrap();
         txn.open_table(tables::META)
             .unwrap()
             .insert(tables::SCHEMA_KEY, STORE_SCHEMA_VERSION + 1)
@@ -324,7 +329,7 @@ fn newer_schema_is_refused_with_upgrade_required() {
     }
     let err = Store::open(dir.path()).err().expect("must fail");
     assert!(
-        matches!(err, StoreError::UpgradeRequired { found: 2, .. }),
+        matches!(err, StoreError::UpgradeRequired { found, .. } if found == STORE_SCHEMA_VERSION + 1),
         "{err}"
     );
     assert!(err.to_string().contains("upgrade BEX"));
