@@ -16,7 +16,7 @@ const ID: &str = "bex.hostile";
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// An engine whose test plugin may reach `api.bex.test` and
-/// `cdn.bex.test`, both resolving to the loopback server.
+/// `*.bex.test` on the loopback server's port, all resolving to it.
 fn setup(
     network: &'static str,
     configure: impl FnOnce(EngineConfig) -> EngineConfig,
@@ -31,7 +31,7 @@ fn setup(
         )
     });
     Hostile {
-        hosts: vec!["api.bex.test".into(), "*.bex.test".into()],
+        hosts: vec![server.host("api.bex.test"), server.host("*.bex.test")],
         network,
         ..Hostile::default()
     }
@@ -198,7 +198,7 @@ fn an_allowed_name_resolving_to_loopback_is_blocked_by_default() {
     let server = Server::start();
     let t = TestEngine::new(|c| c.resolve("api.bex.test", &[LOOPBACK]));
     Hostile {
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![server.host("api.bex.test")],
         ..Hostile::default()
     }
     .install(&t.engine);
@@ -228,7 +228,7 @@ fn an_allowed_name_resolving_to_loopback_is_blocked_by_default() {
             ..Hostile::default()
         }
         .install(&t.engine);
-        let err = fetch(&t, "http://api.bex.test:9/").unwrap_err();
+        let err = fetch(&t, "http://api.bex.test/").unwrap_err();
         assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{ip}: {err}");
     }
 }
@@ -322,7 +322,7 @@ fn responses_are_cached_per_plugin_by_max_age() {
     // Another plugin has its own cache.
     Hostile {
         id: "bex.other",
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![s.host("api.bex.test")],
         ..Hostile::default()
     }
     .install(&t.engine);
@@ -335,10 +335,11 @@ fn responses_are_cached_per_plugin_by_max_age() {
 fn record_then_replay_without_the_network() {
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("rec");
-    let url;
+    let (url, host);
     {
         let (s, t) = setup("", |c| c.record_dir(&rec));
         url = s.url("api.bex.test", "/ok");
+        host = s.host("api.bex.test");
         assert!(fetch(&t, &url).unwrap().ends_with("hello"));
         assert_eq!(s.hits("/ok"), 1);
     }
@@ -347,7 +348,7 @@ fn record_then_replay_without_the_network() {
     // The server is gone; replay serves the recording.
     let t = TestEngine::new(|c| c.replay_dir(&rec));
     Hostile {
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![host],
         ..Hostile::default()
     }
     .install(&t.engine);
@@ -386,4 +387,52 @@ fn a_plugin_without_hosts_has_no_network() {
     let err = fetch(&t, &server.url("api.bex.test", "/ok")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NetworkBlocked);
     assert_eq!(server.hits("/ok"), 0);
+}
+
+#[test]
+fn only_the_ports_a_pattern_names_are_reachable() {
+    let s = Server::start();
+    let t = TestEngine::new(|c| {
+        c.allow_private_networks(true)
+            .resolve("api.bex.test", &[LOOPBACK])
+            .resolve("cdn.bex.test", &[LOOPBACK])
+    });
+    // No port in the pattern: 80 and 443 only.
+    Hostile {
+        hosts: vec!["api.bex.test".into()],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let err = fetch(&t, &s.url("api.bex.test", "/ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{err}");
+    assert!(
+        err.to_string().contains(&format!("port {}", s.port())),
+        "{err}"
+    );
+    for port in [22, 6379] {
+        let err = fetch(&t, &format!("http://api.bex.test:{port}/ok")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{port}: {err}");
+    }
+    assert_eq!(s.connections(), 0, "nothing was contacted");
+    // A port in the pattern: that port only, redirects included.
+    Hostile {
+        id: "bex.other",
+        hosts: vec![s.host("cdn.bex.test")],
+        network: "  rate_per_minute: 600",
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let other = |url: &str| t.search("bex.other", &format!("fetch:{url}"));
+    assert!(other(&s.url("cdn.bex.test", "/ok")).is_ok());
+    for url in [
+        "http://cdn.bex.test/ok".to_string(),
+        "https://cdn.bex.test/ok".to_string(),
+        "http://cdn.bex.test:22/ok".to_string(),
+        s.url("cdn.bex.test", "/redirect?to=http://cdn.bex.test:22/ok"),
+    ] {
+        let err = other(&url).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{url}: {err}");
+    }
+    assert_eq!(s.hits("/ok"), 1);
+    assert_eq!(s.hits("/redirect"), 1);
 }

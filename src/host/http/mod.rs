@@ -1,6 +1,7 @@
 //! `bex:plugin/http`: outbound HTTP under the plugin's manifest.
 //!
-//! Every request is checked (scheme, no userinfo, host in `network.hosts`),
+//! Every request is checked (scheme, no userinfo, host and port in
+//! `network.hosts`),
 //! rate limited and concurrency limited per plugin, optionally served from
 //! the plugin's own cache, and sent one hop at a time: redirects are
 //! followed here, each hop checked again. Resolved addresses are vetted by
@@ -163,6 +164,23 @@ impl HostState {
         wit::HttpError::BlockedHost(msg)
     }
 
+    /// Checks `url`'s host and port against the manifest.
+    fn check_allowed(&mut self, policy: &Network, url: &Url) -> Result<(), wit::HttpError> {
+        let port = url.effective_port();
+        if policy.allows(&url.host, port) {
+            return Ok(());
+        }
+        if !policy.allows_name(&url.host) {
+            return Err(self.blocked_host(&url.host));
+        }
+        let msg = format!(
+            "network.hosts does not allow port {port} of \"{host}\" (a pattern without a port allows 80 and 443; add \"{host}:{port}\" to the plugin's manifest)",
+            host = url.host
+        );
+        self.http.blocked.get_or_insert(msg.clone());
+        Err(wit::HttpError::BlockedHost(msg))
+    }
+
     fn hop_error(&mut self, e: HopError) -> wit::HttpError {
         match e {
             HopError::BlockedAddress(m) => {
@@ -184,9 +202,7 @@ impl HostState {
             return Err(self.blocked_host("(any host)"));
         };
         let mut url = Url::parse(&req.url).map_err(wit::HttpError::InvalidUrl)?;
-        if !net.policy.allows(&url.host) {
-            return Err(self.blocked_host(&url.host));
-        }
+        self.check_allowed(&net.policy, &url)?;
         let mut method = method(req.method);
         let is_get = method == Method::GET;
         let cache_key = url.as_string();
@@ -291,9 +307,7 @@ impl HostState {
             let next = url
                 .join(location.as_deref().unwrap_or_default())
                 .map_err(|m| wit::HttpError::InvalidUrl(format!("redirect: {m}")))?;
-            if !net.policy.allows(&next.host) {
-                return Err(self.blocked_host(&next.host));
-            }
+            self.check_allowed(&net.policy, &next)?;
             url.check_redirect(&next)
                 .map_err(|m| wit::HttpError::InvalidUrl(format!("redirect: {m}")))?;
             if next.origin() != url.origin() {
