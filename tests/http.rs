@@ -390,6 +390,30 @@ fn a_plugin_without_hosts_has_no_network() {
 }
 
 #[test]
+fn each_plugin_has_its_own_connection_pool() {
+    let (s, t) = setup("", |c| c);
+    Hostile {
+        id: "bex.other",
+        hosts: vec![s.host("api.bex.test")],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let url = s.url("api.bex.test", "/ok?keep=1");
+    for id in [ID, ID, "bex.other", "bex.other"] {
+        assert!(t.search(id, &format!("fetch:{url}")).is_ok(), "{id}");
+    }
+    let ports = s.peer_ports("/ok");
+    assert_eq!(ports.len(), 4);
+    assert_eq!(ports[0], ports[1], "a plugin reuses its own connection");
+    assert_eq!(ports[2], ports[3], "a plugin reuses its own connection");
+    assert_ne!(
+        ports[0], ports[2],
+        "one plugin's connection served another's request"
+    );
+    assert_eq!(s.connections(), 2);
+}
+
+#[test]
 fn only_the_ports_a_pattern_names_are_reachable() {
     let s = Server::start();
     let t = TestEngine::new(|c| {

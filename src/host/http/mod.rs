@@ -19,6 +19,7 @@ pub(crate) mod url;
 // urls and headers a plugin hands the player.
 pub(crate) use transport::header_allowed;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,16 +41,27 @@ pub const MAX_REDIRECTS: usize = 10;
 /// Timeout of a request that sets none (still bounded by the deadline).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The engine's HTTP side: one transport (network, recorder or replay),
-/// the defaults, the global in-flight limit and counters, shared by every
-/// plugin.
+/// The engine's HTTP side: where requests go, the defaults, the global
+/// in-flight limit and counters, shared by every plugin.
 pub(crate) struct HttpClient {
-    transport: Box<dyn Transport>,
+    backend: Backend,
     max_body_bytes: u64,
     /// Requests on the wire at once, across all plugins.
     in_flight: Permits,
     requests: AtomicU64,
     cache_hits: AtomicU64,
+}
+
+/// Where requests go.
+enum Backend {
+    /// Recordings, shared by all plugins: no connections to keep apart.
+    Replay(Arc<recording::Replay>),
+    /// The network (and a recorder, if `record_dir`): each plugin gets its
+    /// own agent, see [`HttpClient::transport`].
+    Live {
+        settings: transport::LiveSettings,
+        record_dir: Option<PathBuf>,
+    },
 }
 
 /// Engine-wide HTTP counters.
@@ -72,22 +84,24 @@ impl HttpClient {
             .user_agent
             .clone()
             .unwrap_or_else(|| format!("bex/{}", env!("CARGO_PKG_VERSION")));
-        let transport: Box<dyn Transport> = match (&config.replay_dir, &config.record_dir) {
-            (Some(dir), _) => Box::new(recording::Replay::load(dir)?),
-            (None, record) => {
-                let live = transport::Live::new(
-                    config.allow_private_networks,
-                    config.resolve.clone(),
-                    user_agent,
-                );
-                match record {
-                    Some(dir) => Box::new(recording::Recorder::new(live, dir)?),
-                    None => Box::new(live),
+        let backend = match (&config.replay_dir, &config.record_dir) {
+            (Some(dir), _) => Backend::Replay(Arc::new(recording::Replay::load(dir)?)),
+            (None, record_dir) => {
+                if let Some(dir) = record_dir {
+                    recording::Recorder::prepare(dir)?;
+                }
+                Backend::Live {
+                    settings: transport::LiveSettings {
+                        allow_private: config.allow_private_networks,
+                        fixed: Arc::new(config.resolve.clone()),
+                        user_agent,
+                    },
+                    record_dir: record_dir.clone(),
                 }
             }
         };
         Ok(HttpClient {
-            transport,
+            backend,
             max_body_bytes: config
                 .max_body_bytes
                 .unwrap_or(crate::engine::DEFAULT_MAX_HTTP_BODY_BYTES),
@@ -95,6 +109,25 @@ impl HttpClient {
             requests: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
         })
+    }
+
+    /// A transport for one plugin. Over the network it has its own agent,
+    /// so its own connection pool: one plugin's connections (and what a
+    /// server learns from reusing them) never carry another's requests.
+    fn transport(&self) -> Box<dyn Transport> {
+        match &self.backend {
+            Backend::Replay(replay) => Box::new(replay.clone()),
+            Backend::Live {
+                settings,
+                record_dir,
+            } => {
+                let live = transport::Live::new(settings);
+                match record_dir {
+                    Some(dir) => Box::new(recording::Recorder::new(live, dir)),
+                    None => Box::new(live),
+                }
+            }
+        }
     }
 
     /// The counters.
@@ -111,6 +144,8 @@ impl HttpClient {
 /// One plugin's network state, shared by its calls.
 pub(crate) struct PluginNet {
     client: Arc<HttpClient>,
+    /// The plugin's own transport (and connection pool).
+    transport: Box<dyn Transport>,
     policy: Network,
     bucket: TokenBucket,
     permits: Permits,
@@ -123,6 +158,7 @@ impl PluginNet {
             bucket: TokenBucket::per_minute(policy.rate_per_minute),
             permits: Permits::new(policy.concurrent),
             cache: Mutex::new(ResponseCache::default()),
+            transport: client.transport(),
             client,
             policy,
         }
@@ -264,7 +300,6 @@ impl HostState {
                 .map_err(slot_refused)?;
             net.client.requests.fetch_add(1, Ordering::Relaxed);
             let response = net
-                .client
                 .transport
                 .exchange(&Hop {
                     method: method.clone(),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ureq::config::Config;
@@ -81,6 +82,12 @@ pub(crate) trait Transport: Send + Sync {
     fn exchange(&self, hop: &Hop) -> Result<HopResponse, HopError>;
 }
 
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn exchange(&self, hop: &Hop) -> Result<HopResponse, HopError> {
+        (**self).exchange(hop)
+    }
+}
+
 /// Whether plugins may set this request header.
 pub(crate) fn header_allowed(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -113,7 +120,7 @@ impl std::error::Error for BlockedAddress {}
 struct VettingResolver {
     inner: DefaultResolver,
     allow_private: bool,
-    fixed: BTreeMap<String, Vec<IpAddr>>,
+    fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
 }
 
 impl Resolver for VettingResolver {
@@ -157,33 +164,42 @@ impl Resolver for VettingResolver {
     }
 }
 
-/// The network, through one shared ureq agent (connection reuse, rustls).
+/// What every plugin's [`Live`] is built from (engine config).
+#[derive(Clone, Debug)]
+pub(crate) struct LiveSettings {
+    /// Whether non-public addresses may be reached (tests).
+    pub allow_private: bool,
+    /// Fixed answers for host names (`EngineConfig::resolve`).
+    pub fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
+    /// Sent when the plugin sets no User-Agent.
+    pub user_agent: String,
+}
+
+/// The network, through one plugin's own ureq agent (its own connection
+/// pool, rustls).
 pub(crate) struct Live {
     agent: Agent,
     user_agent: String,
 }
 
 impl Live {
-    pub fn new(
-        allow_private: bool,
-        fixed: BTreeMap<String, Vec<IpAddr>>,
-        user_agent: String,
-    ) -> Live {
+    pub fn new(settings: &LiveSettings) -> Live {
         let config = Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
             // Environment proxies would skip our resolver and its checks.
             .proxy(None)
-            .user_agent(user_agent.as_str())
+            .user_agent(settings.user_agent.as_str())
             .max_response_header_size(64 * 1024)
-            .max_idle_connections(16)
+            // Per plugin: a few idle connections each, not a shared 16.
+            .max_idle_connections(4)
             .max_idle_connections_per_host(2)
             .max_idle_age(Duration::from_secs(10))
             .build();
         let resolver = VettingResolver {
             inner: DefaultResolver::default(),
-            allow_private,
-            fixed,
+            allow_private: settings.allow_private,
+            fixed: settings.fixed.clone(),
         };
         Live {
             // TCP, then the cancellable layer, then TLS over it (no proxy
@@ -195,7 +211,7 @@ impl Live {
                     .chain(RustlsConnector::default()),
                 resolver,
             ),
-            user_agent,
+            user_agent: settings.user_agent.clone(),
         }
     }
 
