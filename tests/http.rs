@@ -6,6 +6,7 @@ mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use bex_engine::manifest::OperationLimits;
 use bex_engine::{EngineConfig, ErrorCode};
@@ -459,4 +460,36 @@ fn only_the_ports_a_pattern_names_are_reachable() {
     }
     assert_eq!(s.hits("/ok"), 1);
     assert_eq!(s.hits("/redirect"), 1);
+}
+
+#[test]
+fn a_stale_connection_retry_fits_in_the_deadline_and_counts() {
+    let deadline = Duration::from_millis(1000);
+    let (s, t) = setup("", |c| {
+        c.default_limits(OperationLimits {
+            timeout_ms: Some(deadline.as_millis() as u64),
+            ..Default::default()
+        })
+    });
+    // A kept-alive connection in the pool, which the server drops after
+    // stalling on the next request (and then does the same on the retry's
+    // fresh connection).
+    fetch(&t, &s.url("api.bex.test", "/ok?keep=1")).unwrap();
+    let before = t.engine.stats().unwrap().http.requests;
+    let started = Instant::now();
+    let err = fetch(&t, &s.url("api.bex.test", "/drop?ms=800")).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < deadline + Duration::from_millis(300),
+        "took {took:?} with a {deadline:?} deadline: {err}"
+    );
+    let drops = s.peer_ports("/drop");
+    assert_eq!(drops.len(), 2, "one retry");
+    assert_eq!(drops[0], s.peer_ports("/ok")[0], "the first try was pooled");
+    assert_ne!(drops[1], drops[0], "the retry used a new connection");
+    assert_eq!(
+        t.engine.stats().unwrap().http.requests - before,
+        2,
+        "the retry counts as a request"
+    );
 }

@@ -33,7 +33,7 @@ use crate::manifest::Network;
 use crate::permits::{Permits, Refused};
 use cache::{Cached, ResponseCache};
 use limits::TokenBucket;
-use transport::{Hop, HopError, Transport};
+use transport::{Hop, HopError, HopResponse, Transport};
 use url::Url;
 
 /// Most redirects followed for one request.
@@ -226,9 +226,50 @@ impl HostState {
             HopError::Timeout(m) => wit::HttpError::Timeout(m),
             HopError::TooLarge(m) => wit::HttpError::TooLarge(m),
             HopError::BadRequest(m) => wit::HttpError::Network(m),
-            HopError::Network(m) => {
+            HopError::Network(m) | HopError::Stale(m) => {
                 self.http.failure.get_or_insert(m.clone());
                 wit::HttpError::Network(m)
+            }
+        }
+    }
+
+    /// Sends one hop, `hop.timeout` being the request's own timeout. Each
+    /// try is a request: it needs time left before the deadline (and gets
+    /// no more than that), a rate token and a wire slot, and is counted.
+    /// ureq does not retry a pooled connection the server had closed; an
+    /// idempotent request gets one more try here, on those terms.
+    fn exchange(&mut self, net: &PluginNet, mut hop: Hop) -> Result<HopResponse, wit::HttpError> {
+        let wanted = hop.timeout;
+        let mut retried = false;
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(wit::HttpError::Timeout(
+                    "the call's deadline passed before the request was sent".into(),
+                ));
+            }
+            // One token per try and per hop: a redirect is a request too.
+            if !net.bucket.try_take() {
+                return Err(wit::HttpError::RateLimited(format!(
+                    "the plugin's limit of {} requests per minute is used up; retry later",
+                    net.policy.rate_per_minute
+                )));
+            }
+            self.http.requests += 1;
+            let _wire = net
+                .client
+                .in_flight
+                .acquire(self.deadline)
+                .map_err(slot_refused)?;
+            net.client.requests.fetch_add(1, Ordering::Relaxed);
+            hop.timeout = wanted.min(left);
+            match net.transport.exchange(&hop) {
+                Err(HopError::Stale(_))
+                    if !retried && matches!(hop.method, Method::GET | Method::HEAD) =>
+                {
+                    retried = true;
+                }
+                other => return other.map_err(|e| self.hop_error(e)),
             }
         }
     }
@@ -279,37 +320,17 @@ impl HostState {
             Duration::from_millis(u64::from(ms))
         });
         for hop in 0..=MAX_REDIRECTS {
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(wit::HttpError::Timeout(
-                    "the call's deadline passed before the request was sent".into(),
-                ));
-            }
-            // One token per hop: a redirect is a request like any other.
-            if !net.bucket.try_take() {
-                return Err(wit::HttpError::RateLimited(format!(
-                    "the plugin's limit of {} requests per minute is used up; retry later",
-                    net.policy.rate_per_minute
-                )));
-            }
-            self.http.requests += 1;
-            let _wire = net
-                .client
-                .in_flight
-                .acquire(self.deadline)
-                .map_err(slot_refused)?;
-            net.client.requests.fetch_add(1, Ordering::Relaxed);
-            let response = net
-                .transport
-                .exchange(&Hop {
+            let response = self.exchange(
+                &net,
+                Hop {
                     method: method.clone(),
                     url: url.clone(),
                     headers: headers.clone(),
                     body: body.clone(),
-                    timeout: wanted.min(left),
+                    timeout: wanted,
                     max_bytes,
-                })
-                .map_err(|e| self.hop_error(e))?;
+                },
+            )?;
             let location = response.header("location").map(str::to_string);
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
             if !(req.follow_redirects && redirect) || location.is_none() {

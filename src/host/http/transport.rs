@@ -75,6 +75,10 @@ pub(crate) enum HopError {
     BadRequest(String),
     /// Connection, TLS, protocol, DNS failure, or a missing recording.
     Network(String),
+    /// A connection failed before anything was answered, the way a pooled
+    /// connection the server had already closed fails: an idempotent
+    /// request may be sent once more (ureq has dropped that connection).
+    Stale(String),
 }
 
 /// Where exchanges go.
@@ -307,17 +311,13 @@ fn stale_connection(e: &ureq::Error) -> bool {
 
 impl Transport for Live {
     fn exchange(&self, hop: &Hop) -> Result<HopResponse, HopError> {
-        match self.once(hop) {
-            // ureq does not retry a pooled connection the server closed;
-            // idempotent requests get one more try on a fresh one.
-            Err(e)
-                if stale_connection(&e)
-                    && matches!(hop.method, http::Method::GET | http::Method::HEAD) =>
-            {
-                self.once(hop).map_err(|e| classify(e, hop))
+        self.once(hop).map_err(|e| {
+            if stale_connection(&e) {
+                HopError::Stale(format!("{}: {e}", hop.url.as_string()))
+            } else {
+                classify(e, hop)
             }
-            other => other.map_err(|e| classify(e, hop)),
-        }
+        })
     }
 }
 
