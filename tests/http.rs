@@ -6,6 +6,7 @@ mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use bex_engine::manifest::OperationLimits;
@@ -492,4 +493,104 @@ fn a_stale_connection_retry_fits_in_the_deadline_and_counts() {
         2,
         "the retry counts as a request"
     );
+}
+
+/// Threads running a DNS lookup now: the resolver names them `bex-dns`.
+fn dns_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == "bex-dns")
+        .count()
+}
+
+#[test]
+fn lookups_that_never_answer_are_capped_and_fail_fast() {
+    const CALLS: usize = 12;
+    let deadline = Duration::from_millis(1500);
+    // A resolver that answers only when the test ends.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let g = gate.clone();
+    let t = TestEngine::new(|c| {
+        // Every call reaches the resolver at once: enough instances and
+        // wire slots (and `concurrent` below), and no breaker (timeouts
+        // are faults).
+        c.max_instances(CALLS as u32)
+            .max_http_in_flight(CALLS as u32)
+            .circuit_breaker(0, Duration::ZERO)
+            .default_limits(OperationLimits {
+                timeout_ms: Some(deadline.as_millis() as u64),
+                ..Default::default()
+            })
+            .dns_lookup(move |_, _| {
+                let (open, cv) = &*g;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = cv.wait(open).unwrap();
+                }
+                Err(std::io::Error::other("the test is over"))
+            })
+    });
+    Hostile {
+        hosts: vec!["*.bex.test".into()],
+        network: "  rate_per_minute: 6000\n  concurrent: 12",
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let mut busy = 0;
+    for round in 0..3 {
+        std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..CALLS)
+                .map(|i| {
+                    let t = &t;
+                    scope.spawn(move || {
+                        let started = Instant::now();
+                        let r = fetch(t, &format!("http://n{round}x{i}.bex.test/"));
+                        (r, started.elapsed())
+                    })
+                })
+                .collect();
+            for call in calls {
+                let (r, took) = call.join().unwrap();
+                let err = r.unwrap_err();
+                assert!(
+                    took < deadline + Duration::from_millis(500),
+                    "took {took:?}: {err}"
+                );
+                match err.code() {
+                    ErrorCode::Network => {
+                        assert!(
+                            err.to_string().contains("too many DNS lookups in flight"),
+                            "{err}"
+                        );
+                        busy += 1;
+                    }
+                    // A lookup that got a slot runs into the deadline.
+                    ErrorCode::Timeout | ErrorCode::PluginError => {
+                        assert!(
+                            err.to_string().to_lowercase().contains("timed out")
+                                || err.to_string().contains("Timeout"),
+                            "{err}"
+                        )
+                    }
+                    other => panic!("{other:?}: {err}"),
+                }
+            }
+        });
+        let threads = dns_threads();
+        assert!(threads <= 8, "round {round}: {threads} lookup threads");
+    }
+    // 8 slots, then every lookup is refused until one returns.
+    assert!(busy >= CALLS, "only {busy} lookups were refused at once");
+    // The lookups answer; their threads end.
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+    let started = Instant::now();
+    while dns_threads() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "lookup threads left"
+        );
+        std::thread::yield_now();
+    }
 }

@@ -10,6 +10,7 @@
 pub(crate) mod addr;
 mod cache;
 mod cancellable;
+mod dns;
 mod limits;
 mod recording;
 mod transport;
@@ -18,6 +19,8 @@ pub(crate) mod url;
 // The engine's result checks (src/engine/vet) apply the same rules to the
 // urls and headers a plugin hands the player.
 pub(crate) use transport::header_allowed;
+// The engine config may replace the system resolver (tests).
+pub(crate) use dns::Lookup;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,6 +98,7 @@ impl HttpClient {
                         allow_private: config.allow_private_networks,
                         fixed: Arc::new(config.resolve.clone()),
                         user_agent,
+                        lookups: Arc::new(dns::Lookups::new(config.lookup.clone())),
                     },
                     record_dir: record_dir.clone(),
                 }

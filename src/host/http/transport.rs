@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use ureq::config::Config;
 use ureq::http::{self, Uri};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Connector, NextTimeout, RustlsConnector, TcpConnector};
 use ureq::{Agent, Body};
 
 use super::addr;
 use super::cancellable::CancelConnector;
+use super::dns::{LookupError, Lookups};
 use super::url::Url;
 
 /// Request headers a plugin may not set: the host decides framing,
@@ -117,12 +118,13 @@ impl std::fmt::Display for BlockedAddress {
 
 impl std::error::Error for BlockedAddress {}
 
-/// Resolves names (or takes fixed answers from the engine config) and
+/// Resolves names through [`Lookups`] (or takes fixed answers from the
+/// engine config) and
 /// refuses the whole answer if any address is not public. ureq connects
 /// only to what this returns, so there is no window for DNS rebinding.
 #[derive(Debug)]
 struct VettingResolver {
-    inner: DefaultResolver,
+    lookups: Arc<Lookups>,
     allow_private: bool,
     fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
 }
@@ -131,23 +133,31 @@ impl Resolver for VettingResolver {
     fn resolve(
         &self,
         uri: &Uri,
-        config: &Config,
+        _config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let host = uri.host().unwrap_or_default().to_ascii_lowercase();
         let host = host.trim_end_matches('.');
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some("https") => 443,
+            _ => 80,
+        });
         let mut out = self.empty();
         if let Some(ips) = self.fixed.get(host) {
-            let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-                Some("https") => 443,
-                _ => 80,
-            });
             for ip in ips.iter().take(16) {
                 out.push(SocketAddr::new(*ip, port));
             }
         } else {
-            for a in self.inner.resolve(uri, config, timeout)?.iter() {
-                out.push(*a);
+            let answer = self
+                .lookups
+                .resolve(host, port, *timeout.after)
+                .map_err(|e| match e {
+                    LookupError::Busy(busy) => ureq::Error::Other(Box::new(busy)),
+                    LookupError::TimedOut => ureq::Error::Timeout(timeout.reason),
+                    LookupError::Failed(io) => ureq::Error::Io(io),
+                })?;
+            for a in answer.into_iter().take(16) {
+                out.push(a);
             }
         }
         if !self.allow_private {
@@ -177,6 +187,8 @@ pub(crate) struct LiveSettings {
     pub fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
     /// Sent when the plugin sets no User-Agent.
     pub user_agent: String,
+    /// Name lookups, capped across all plugins.
+    pub lookups: Arc<Lookups>,
 }
 
 /// The network, through one plugin's own ureq agent (its own connection
@@ -201,7 +213,7 @@ impl Live {
             .max_idle_age(Duration::from_secs(10))
             .build();
         let resolver = VettingResolver {
-            inner: DefaultResolver::default(),
+            lookups: settings.lookups.clone(),
             allow_private: settings.allow_private,
             fixed: settings.fixed.clone(),
         };
