@@ -6,6 +6,8 @@ mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use bex_engine::manifest::OperationLimits;
 use bex_engine::{EngineConfig, ErrorCode};
@@ -16,7 +18,7 @@ const ID: &str = "bex.hostile";
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// An engine whose test plugin may reach `api.bex.test` and
-/// `cdn.bex.test`, both resolving to the loopback server.
+/// `*.bex.test` on the loopback server's port, all resolving to it.
 fn setup(
     network: &'static str,
     configure: impl FnOnce(EngineConfig) -> EngineConfig,
@@ -31,7 +33,7 @@ fn setup(
         )
     });
     Hostile {
-        hosts: vec!["api.bex.test".into(), "*.bex.test".into()],
+        hosts: vec![server.host("api.bex.test"), server.host("*.bex.test")],
         network,
         ..Hostile::default()
     }
@@ -198,7 +200,7 @@ fn an_allowed_name_resolving_to_loopback_is_blocked_by_default() {
     let server = Server::start();
     let t = TestEngine::new(|c| c.resolve("api.bex.test", &[LOOPBACK]));
     Hostile {
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![server.host("api.bex.test")],
         ..Hostile::default()
     }
     .install(&t.engine);
@@ -228,7 +230,7 @@ fn an_allowed_name_resolving_to_loopback_is_blocked_by_default() {
             ..Hostile::default()
         }
         .install(&t.engine);
-        let err = fetch(&t, "http://api.bex.test:9/").unwrap_err();
+        let err = fetch(&t, "http://api.bex.test/").unwrap_err();
         assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{ip}: {err}");
     }
 }
@@ -322,7 +324,7 @@ fn responses_are_cached_per_plugin_by_max_age() {
     // Another plugin has its own cache.
     Hostile {
         id: "bex.other",
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![s.host("api.bex.test")],
         ..Hostile::default()
     }
     .install(&t.engine);
@@ -335,10 +337,11 @@ fn responses_are_cached_per_plugin_by_max_age() {
 fn record_then_replay_without_the_network() {
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("rec");
-    let url;
+    let (url, host);
     {
         let (s, t) = setup("", |c| c.record_dir(&rec));
         url = s.url("api.bex.test", "/ok");
+        host = s.host("api.bex.test");
         assert!(fetch(&t, &url).unwrap().ends_with("hello"));
         assert_eq!(s.hits("/ok"), 1);
     }
@@ -347,7 +350,7 @@ fn record_then_replay_without_the_network() {
     // The server is gone; replay serves the recording.
     let t = TestEngine::new(|c| c.replay_dir(&rec));
     Hostile {
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![host],
         ..Hostile::default()
     }
     .install(&t.engine);
@@ -386,4 +389,208 @@ fn a_plugin_without_hosts_has_no_network() {
     let err = fetch(&t, &server.url("api.bex.test", "/ok")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NetworkBlocked);
     assert_eq!(server.hits("/ok"), 0);
+}
+
+#[test]
+fn each_plugin_has_its_own_connection_pool() {
+    let (s, t) = setup("", |c| c);
+    Hostile {
+        id: "bex.other",
+        hosts: vec![s.host("api.bex.test")],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let url = s.url("api.bex.test", "/ok?keep=1");
+    for id in [ID, ID, "bex.other", "bex.other"] {
+        assert!(t.search(id, &format!("fetch:{url}")).is_ok(), "{id}");
+    }
+    let ports = s.peer_ports("/ok");
+    assert_eq!(ports.len(), 4);
+    assert_eq!(ports[0], ports[1], "a plugin reuses its own connection");
+    assert_eq!(ports[2], ports[3], "a plugin reuses its own connection");
+    assert_ne!(
+        ports[0], ports[2],
+        "one plugin's connection served another's request"
+    );
+    assert_eq!(s.connections(), 2);
+}
+
+#[test]
+fn only_the_ports_a_pattern_names_are_reachable() {
+    let s = Server::start();
+    let t = TestEngine::new(|c| {
+        c.allow_private_networks(true)
+            .resolve("api.bex.test", &[LOOPBACK])
+            .resolve("cdn.bex.test", &[LOOPBACK])
+    });
+    // No port in the pattern: 80 and 443 only.
+    Hostile {
+        hosts: vec!["api.bex.test".into()],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let err = fetch(&t, &s.url("api.bex.test", "/ok")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{err}");
+    assert!(
+        err.to_string().contains(&format!("port {}", s.port())),
+        "{err}"
+    );
+    for port in [22, 6379] {
+        let err = fetch(&t, &format!("http://api.bex.test:{port}/ok")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{port}: {err}");
+    }
+    assert_eq!(s.connections(), 0, "nothing was contacted");
+    // A port in the pattern: that port only, redirects included.
+    Hostile {
+        id: "bex.other",
+        hosts: vec![s.host("cdn.bex.test")],
+        network: "  rate_per_minute: 600",
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let other = |url: &str| t.search("bex.other", &format!("fetch:{url}"));
+    assert!(other(&s.url("cdn.bex.test", "/ok")).is_ok());
+    for url in [
+        "http://cdn.bex.test/ok".to_string(),
+        "https://cdn.bex.test/ok".to_string(),
+        "http://cdn.bex.test:22/ok".to_string(),
+        s.url("cdn.bex.test", "/redirect?to=http://cdn.bex.test:22/ok"),
+    ] {
+        let err = other(&url).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NetworkBlocked, "{url}: {err}");
+    }
+    assert_eq!(s.hits("/ok"), 1);
+    assert_eq!(s.hits("/redirect"), 1);
+}
+
+#[test]
+fn a_stale_connection_retry_fits_in_the_deadline_and_counts() {
+    let deadline = Duration::from_millis(1000);
+    let (s, t) = setup("", |c| {
+        c.default_limits(OperationLimits {
+            timeout_ms: Some(deadline.as_millis() as u64),
+            ..Default::default()
+        })
+    });
+    // A kept-alive connection in the pool, which the server drops after
+    // stalling on the next request (and then does the same on the retry's
+    // fresh connection).
+    fetch(&t, &s.url("api.bex.test", "/ok?keep=1")).unwrap();
+    let before = t.engine.stats().unwrap().http.requests;
+    let started = Instant::now();
+    let err = fetch(&t, &s.url("api.bex.test", "/drop?ms=800")).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < deadline + Duration::from_millis(300),
+        "took {took:?} with a {deadline:?} deadline: {err}"
+    );
+    let drops = s.peer_ports("/drop");
+    assert_eq!(drops.len(), 2, "one retry");
+    assert_eq!(drops[0], s.peer_ports("/ok")[0], "the first try was pooled");
+    assert_ne!(drops[1], drops[0], "the retry used a new connection");
+    assert_eq!(
+        t.engine.stats().unwrap().http.requests - before,
+        2,
+        "the retry counts as a request"
+    );
+}
+
+/// Threads running a DNS lookup now: the resolver names them `bex-dns`.
+fn dns_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == "bex-dns")
+        .count()
+}
+
+#[test]
+fn lookups_that_never_answer_are_capped_and_fail_fast() {
+    const CALLS: usize = 12;
+    let deadline = Duration::from_millis(1500);
+    // A resolver that answers only when the test ends.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let g = gate.clone();
+    let t = TestEngine::new(|c| {
+        // Every call reaches the resolver at once: enough instances and
+        // wire slots (and `concurrent` below), and no breaker (timeouts
+        // are faults).
+        c.max_instances(CALLS as u32)
+            .max_http_in_flight(CALLS as u32)
+            .circuit_breaker(0, Duration::ZERO)
+            .default_limits(OperationLimits {
+                timeout_ms: Some(deadline.as_millis() as u64),
+                ..Default::default()
+            })
+            .dns_lookup(move |_, _| {
+                let (open, cv) = &*g;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = cv.wait(open).unwrap();
+                }
+                Err(std::io::Error::other("the test is over"))
+            })
+    });
+    Hostile {
+        hosts: vec!["*.bex.test".into()],
+        network: "  rate_per_minute: 6000\n  concurrent: 12",
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let mut busy = 0;
+    for round in 0..3 {
+        std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..CALLS)
+                .map(|i| {
+                    let t = &t;
+                    scope.spawn(move || {
+                        let started = Instant::now();
+                        let r = fetch(t, &format!("http://n{round}x{i}.bex.test/"));
+                        (r, started.elapsed())
+                    })
+                })
+                .collect();
+            for call in calls {
+                let (r, took) = call.join().unwrap();
+                let err = r.unwrap_err();
+                assert!(
+                    took < deadline + Duration::from_millis(500),
+                    "took {took:?}: {err}"
+                );
+                match err.code() {
+                    ErrorCode::Network => {
+                        assert!(
+                            err.to_string().contains("too many DNS lookups in flight"),
+                            "{err}"
+                        );
+                        busy += 1;
+                    }
+                    // A lookup that got a slot runs into the deadline.
+                    ErrorCode::Timeout | ErrorCode::PluginError => {
+                        assert!(
+                            err.to_string().to_lowercase().contains("timed out")
+                                || err.to_string().contains("Timeout"),
+                            "{err}"
+                        )
+                    }
+                    other => panic!("{other:?}: {err}"),
+                }
+            }
+        });
+        let threads = dns_threads();
+        assert!(threads <= 8, "round {round}: {threads} lookup threads");
+    }
+    // 8 slots, then every lookup is refused until one returns.
+    assert!(busy >= CALLS, "only {busy} lookups were refused at once");
+    // The lookups answer; their threads end.
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+    let started = Instant::now();
+    while dns_threads() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "lookup threads left"
+        );
+        std::thread::yield_now();
+    }
 }

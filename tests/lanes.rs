@@ -18,6 +18,16 @@ const ID: &str = "bex.hostile";
 type Outcome = (u64, Result<String, ErrorCode>);
 
 fn setup(configure: impl FnOnce(EngineConfig) -> EngineConfig) -> TestEngine {
+    setup_on(&[], configure)
+}
+
+/// `setup`, with `api.bex.test` allowed on each of `ports` (loopback
+/// servers) instead of 80 and 443.
+fn setup_on(ports: &[u16], configure: impl FnOnce(EngineConfig) -> EngineConfig) -> TestEngine {
+    let hosts: Vec<String> = match ports {
+        [] => vec!["api.bex.test".into()],
+        ports => ports.iter().map(|p| format!("api.bex.test:{p}")).collect(),
+    };
     let t = TestEngine::new(|c| {
         configure(
             c.allow_private_networks(true)
@@ -27,7 +37,7 @@ fn setup(configure: impl FnOnce(EngineConfig) -> EngineConfig) -> TestEngine {
     for id in [ID, "bex.other"] {
         Hostile {
             id,
-            hosts: vec!["api.bex.test".into()],
+            hosts: hosts.clone(),
             ..Hostile::default()
         }
         .install(&t.engine);
@@ -110,7 +120,7 @@ fn a_running_plugin_stops_at_its_next_epoch_check_when_cancelled() {
 #[test]
 fn a_cancel_inside_a_slow_http_response_returns_within_100_ms() {
     let server = Server::start();
-    let t = setup(|c| c);
+    let t = setup_on(&[server.port()], |c| c);
     let url = server.url("api.bex.test", "/slow?ms=5000");
     let (rid, rx) = submit(&t, ID, &format!("fetch:{url}"), None);
     until("the request reaches the server", || {
@@ -154,10 +164,14 @@ fn stalling_server(reply: Option<&'static [u8]>) -> (u16, Receiver<()>) {
 
 #[test]
 fn a_cancel_during_a_tls_handshake_or_a_slow_body_returns_within_100_ms() {
-    let t = setup(|c| c);
     let partial: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nthe first bytes";
-    for (scheme, reply) in [("https", None), ("http", Some(partial))] {
-        let (port, ready) = stalling_server(reply);
+    let servers: Vec<_> = [("https", None), ("http", Some(partial))]
+        .into_iter()
+        .map(|(scheme, reply)| (scheme, stalling_server(reply)))
+        .collect();
+    let ports: Vec<u16> = servers.iter().map(|(_, (port, _))| *port).collect();
+    let t = setup_on(&ports, |c| c);
+    for (scheme, (port, ready)) in servers {
         let url = format!("{scheme}://api.bex.test:{port}/stall");
         let (rid, rx) = submit(&t, ID, &format!("fetch:{url}"), None);
         ready
@@ -267,7 +281,7 @@ fn dropping_the_last_engine_delivers_every_callback_then_joins() {
 #[test]
 fn stats_show_lanes_permits_http_latency_and_uptime() {
     let server = Server::start();
-    let t = setup(|c| c);
+    let t = setup_on(&[server.port()], |c| c);
     let url = server.url("api.bex.test", "/cached");
     for _ in 0..3 {
         let (_, rx) = submit(&t, ID, &format!("fetch-cached:{url}"), None);

@@ -68,9 +68,10 @@ fn valid_manifest_parses_with_every_field() {
     assert!(m.provides.contains(Capability::Info));
     assert!(!m.provides.contains(Capability::Home));
     assert_eq!(m.network.hosts.len(), 2);
-    assert!(m.network.allows("api.example.org"));
-    assert!(m.network.allows("a.cdn.example.org"));
-    assert!(!m.network.allows("example.org"));
+    assert!(m.network.allows("api.example.org", 443));
+    assert!(m.network.allows("a.cdn.example.org", 80));
+    assert!(!m.network.allows("a.cdn.example.org", 22));
+    assert!(!m.network.allows("example.org", 443));
     assert_eq!((m.network.concurrent, m.network.rate_per_minute), (3, 30));
     assert!(m.storage.enabled);
     assert_eq!(m.storage.quota_bytes, 256 * 1024);
@@ -286,7 +287,9 @@ fn host_patterns_are_validated_and_named_by_index() {
         ("localhost", "local machine"),
         ("127.0.0.1", "IP address"),
         ("[::1]", "IP address"),
-        ("example.org:443", "port"),
+        ("example.org:0", "port 0 is out of range"),
+        ("example.org:65536", "port 65536 is out of range"),
+        ("example.org:https", "must be a number from 1 to 65535"),
         ("https://example.org", "scheme"),
         ("EXAMPLE.org", "lower case"),
         ("a.*.example.org", "first label"),

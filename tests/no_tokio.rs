@@ -28,7 +28,7 @@ fn normal_operation_never_starts_a_tokio_runtime() {
             .resolve("api.bex.test", &[IpAddr::V4(Ipv4Addr::LOCALHOST)])
     });
     Hostile {
-        hosts: vec!["api.bex.test".into()],
+        hosts: vec![server.host("api.bex.test")],
         ..Hostile::default()
     }
     .install(&t.engine);

@@ -90,6 +90,7 @@ pub(crate) struct HttpConfig {
     pub max_body_bytes: Option<u64>,
     pub user_agent: Option<String>,
     pub max_in_flight: u32,
+    pub lookup: crate::host::http::Lookup,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -140,6 +141,7 @@ impl EngineConfig {
                 max_body_bytes: None,
                 user_agent: None,
                 max_in_flight: DEFAULT_MAX_HTTP_IN_FLIGHT,
+                lookup: Default::default(),
             },
             log_sink: LogSink::discard(),
             js: JsConfig::default(),
@@ -257,6 +259,19 @@ impl EngineConfig {
         self.http
             .resolve
             .insert(host.to_ascii_lowercase(), addrs.to_vec());
+        self
+    }
+
+    /// Looks host names up with `lookup` (host, port) instead of the system
+    /// resolver; the answers are still checked. For tests: a resolver
+    /// that is slow or never answers.
+    /// Defaults to the system resolver.
+    #[doc(hidden)]
+    pub fn dns_lookup(
+        mut self,
+        lookup: impl Fn(&str, u16) -> std::io::Result<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
+    ) -> Self {
+        self.http.lookup = crate::host::http::Lookup(Arc::new(lookup));
         self
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::contract::{Capabilities, Operation};
 
-pub use hosts::HostPattern;
+pub use hosts::{DEFAULT_PORTS, HostPattern};
 pub use permissions::PermissionChanges;
 
 /// The manifest schema this engine reads.
@@ -123,7 +123,7 @@ pub struct Manifest {
 /// `network`: where a plugin may connect.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Network {
-    /// Allowed hosts.
+    /// Allowed hosts (and ports).
     #[serde(serialize_with = "display_list")]
     pub hosts: Vec<HostPattern>,
     /// Most requests in flight at once.
@@ -133,9 +133,17 @@ pub struct Network {
 }
 
 impl Network {
-    /// Whether `host` matches one of the allowed patterns.
-    pub fn allows(&self, host: &str) -> bool {
-        self.hosts.iter().any(|p| p.matches(host))
+    /// Whether `host` (lower case, no port) on `port` matches one of the
+    /// allowed patterns: a pattern without a port allows only
+    /// [`DEFAULT_PORTS`] (80 and 443).
+    pub fn allows(&self, host: &str, port: u16) -> bool {
+        self.hosts.iter().any(|p| p.matches(host, port))
+    }
+
+    /// Whether some pattern matches `host` on any port: tells "this port is
+    /// not allowed" from "this host is not allowed".
+    pub fn allows_name(&self, host: &str) -> bool {
+        self.hosts.iter().any(|p| p.matches_name(host))
     }
 }
 

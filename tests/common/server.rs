@@ -1,6 +1,7 @@
 //! A loopback HTTP/1.1 server for tests (127.0.0.1 only). One thread per
-//! connection; counts hits per path and the peak number of requests in
-//! flight.
+//! connection; counts connections, hits per path (with the client port of
+//! each) and the peak number of requests in flight. Responses close the
+//! connection unless the query has `keep=1`.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -16,6 +17,10 @@ pub struct Counters {
     pub hits: Mutex<HashMap<String, usize>>,
     pub in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
+    /// Connections accepted.
+    pub connections: AtomicUsize,
+    /// `(path, client port)` of every request, in arrival order.
+    pub peers: Mutex<Vec<(String, u16)>>,
 }
 
 pub struct Server {
@@ -38,8 +43,9 @@ impl Server {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
+                c.connections.fetch_add(1, Ordering::SeqCst);
                 let c = c.clone();
-                std::thread::spawn(move || handle(conn, &c));
+                std::thread::spawn(move || while handle(&conn, &c) {});
             }
         });
         Server {
@@ -59,8 +65,28 @@ impl Server {
         format!("http://{host}:{}{path}", self.port())
     }
 
+    /// `{host}:{port}`: the manifest pattern that allows this server.
+    pub fn host(&self, host: &str) -> String {
+        format!("{host}:{}", self.port())
+    }
+
     pub fn hits(&self, path: &str) -> usize {
         *self.counters.hits.lock().unwrap().get(path).unwrap_or(&0)
+    }
+
+    /// The client port of each request for `path`, in arrival order.
+    pub fn peer_ports(&self, path: &str) -> Vec<u16> {
+        let peers = self.counters.peers.lock().unwrap();
+        peers
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, port)| *port)
+            .collect()
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.counters.connections.load(Ordering::SeqCst)
     }
 }
 
@@ -108,12 +134,15 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-fn handle(mut conn: TcpStream, c: &Counters) {
+/// Answers one request; true if the connection stays open for another.
+fn handle(mut conn: &TcpStream, c: &Counters) -> bool {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let peer = conn.peer_addr().map_or(0, |a| a.port());
+    // Byte by byte (no read-ahead), so the next request stays in the socket.
+    let mut reader = BufReader::with_capacity(1, conn);
     let mut first = String::new();
     if reader.read_line(&mut first).is_err() || first.is_empty() {
-        return;
+        return false;
     }
     let mut headers = Vec::new();
     loop {
@@ -126,6 +155,8 @@ fn handle(mut conn: TcpStream, c: &Counters) {
     let target = first.split_whitespace().nth(1).unwrap_or("/").to_string();
     let (path, q) = target.split_once('?').unwrap_or((&target, ""));
     *c.hits.lock().unwrap().entry(path.to_string()).or_default() += 1;
+    c.peers.lock().unwrap().push((path.to_string(), peer));
+    let keep = query(q, "keep").as_deref() == Some("1");
     let now = c.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     c.max_in_flight.fetch_max(now, Ordering::SeqCst);
 
@@ -169,6 +200,15 @@ fn handle(mut conn: TcpStream, c: &Counters) {
             std::thread::sleep(Duration::from_millis(ms));
             b"slow".to_vec()
         }
+        "/drop" => {
+            // Reads the request, stalls, then closes without an answer:
+            // what a client sees from a kept-alive connection the server
+            // dropped.
+            let ms = query(q, "ms").and_then(|n| n.parse().ok()).unwrap_or(1000);
+            std::thread::sleep(Duration::from_millis(ms));
+            c.in_flight.fetch_sub(1, Ordering::SeqCst);
+            return false;
+        }
         "/cached" => {
             extra.push("Cache-Control: max-age=60".into());
             format!("cached {}", c.hits.lock().unwrap()["/cached"]).into_bytes()
@@ -178,8 +218,9 @@ fn handle(mut conn: TcpStream, c: &Counters) {
             b"not found".to_vec()
         }
     };
+    let connection = if keep { "keep-alive" } else { "close" };
     let mut head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: {connection}\r\n",
         body.len()
     );
     for h in extra {
@@ -193,4 +234,5 @@ fn handle(mut conn: TcpStream, c: &Counters) {
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(&body);
     let _ = conn.flush();
+    keep
 }

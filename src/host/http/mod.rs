@@ -1,6 +1,7 @@
 //! `bex:plugin/http`: outbound HTTP under the plugin's manifest.
 //!
-//! Every request is checked (scheme, no userinfo, host in `network.hosts`),
+//! Every request is checked (scheme, no userinfo, host and port in
+//! `network.hosts`),
 //! rate limited and concurrency limited per plugin, optionally served from
 //! the plugin's own cache, and sent one hop at a time: redirects are
 //! followed here, each hop checked again. Resolved addresses are vetted by
@@ -9,6 +10,7 @@
 pub(crate) mod addr;
 mod cache;
 mod cancellable;
+mod dns;
 mod limits;
 mod recording;
 mod transport;
@@ -17,7 +19,10 @@ pub(crate) mod url;
 // The engine's result checks (src/engine/vet) apply the same rules to the
 // urls and headers a plugin hands the player.
 pub(crate) use transport::header_allowed;
+// The engine config may replace the system resolver (tests).
+pub(crate) use dns::Lookup;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,7 +36,7 @@ use crate::manifest::Network;
 use crate::permits::{Permits, Refused};
 use cache::{Cached, ResponseCache};
 use limits::TokenBucket;
-use transport::{Hop, HopError, Transport};
+use transport::{Hop, HopError, HopResponse, Transport};
 use url::Url;
 
 /// Most redirects followed for one request.
@@ -39,16 +44,27 @@ pub const MAX_REDIRECTS: usize = 10;
 /// Timeout of a request that sets none (still bounded by the deadline).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The engine's HTTP side: one transport (network, recorder or replay),
-/// the defaults, the global in-flight limit and counters, shared by every
-/// plugin.
+/// The engine's HTTP side: where requests go, the defaults, the global
+/// in-flight limit and counters, shared by every plugin.
 pub(crate) struct HttpClient {
-    transport: Box<dyn Transport>,
+    backend: Backend,
     max_body_bytes: u64,
     /// Requests on the wire at once, across all plugins.
     in_flight: Permits,
     requests: AtomicU64,
     cache_hits: AtomicU64,
+}
+
+/// Where requests go.
+enum Backend {
+    /// Recordings, shared by all plugins: no connections to keep apart.
+    Replay(Arc<recording::Replay>),
+    /// The network (and a recorder, if `record_dir`): each plugin gets its
+    /// own agent, see [`HttpClient::transport`].
+    Live {
+        settings: transport::LiveSettings,
+        record_dir: Option<PathBuf>,
+    },
 }
 
 /// Engine-wide HTTP counters.
@@ -71,22 +87,25 @@ impl HttpClient {
             .user_agent
             .clone()
             .unwrap_or_else(|| format!("bex/{}", env!("CARGO_PKG_VERSION")));
-        let transport: Box<dyn Transport> = match (&config.replay_dir, &config.record_dir) {
-            (Some(dir), _) => Box::new(recording::Replay::load(dir)?),
-            (None, record) => {
-                let live = transport::Live::new(
-                    config.allow_private_networks,
-                    config.resolve.clone(),
-                    user_agent,
-                );
-                match record {
-                    Some(dir) => Box::new(recording::Recorder::new(live, dir)?),
-                    None => Box::new(live),
+        let backend = match (&config.replay_dir, &config.record_dir) {
+            (Some(dir), _) => Backend::Replay(Arc::new(recording::Replay::load(dir)?)),
+            (None, record_dir) => {
+                if let Some(dir) = record_dir {
+                    recording::Recorder::prepare(dir)?;
+                }
+                Backend::Live {
+                    settings: transport::LiveSettings {
+                        allow_private: config.allow_private_networks,
+                        fixed: Arc::new(config.resolve.clone()),
+                        user_agent,
+                        lookups: Arc::new(dns::Lookups::new(config.lookup.clone())),
+                    },
+                    record_dir: record_dir.clone(),
                 }
             }
         };
         Ok(HttpClient {
-            transport,
+            backend,
             max_body_bytes: config
                 .max_body_bytes
                 .unwrap_or(crate::engine::DEFAULT_MAX_HTTP_BODY_BYTES),
@@ -94,6 +113,25 @@ impl HttpClient {
             requests: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
         })
+    }
+
+    /// A transport for one plugin. Over the network it has its own agent,
+    /// so its own connection pool: one plugin's connections (and what a
+    /// server learns from reusing them) never carry another's requests.
+    fn transport(&self) -> Box<dyn Transport> {
+        match &self.backend {
+            Backend::Replay(replay) => Box::new(replay.clone()),
+            Backend::Live {
+                settings,
+                record_dir,
+            } => {
+                let live = transport::Live::new(settings);
+                match record_dir {
+                    Some(dir) => Box::new(recording::Recorder::new(live, dir)),
+                    None => Box::new(live),
+                }
+            }
+        }
     }
 
     /// The counters.
@@ -110,6 +148,8 @@ impl HttpClient {
 /// One plugin's network state, shared by its calls.
 pub(crate) struct PluginNet {
     client: Arc<HttpClient>,
+    /// The plugin's own transport (and connection pool).
+    transport: Box<dyn Transport>,
     policy: Network,
     bucket: TokenBucket,
     permits: Permits,
@@ -122,6 +162,7 @@ impl PluginNet {
             bucket: TokenBucket::per_minute(policy.rate_per_minute),
             permits: Permits::new(policy.concurrent),
             cache: Mutex::new(ResponseCache::default()),
+            transport: client.transport(),
             client,
             policy,
         }
@@ -163,6 +204,23 @@ impl HostState {
         wit::HttpError::BlockedHost(msg)
     }
 
+    /// Checks `url`'s host and port against the manifest.
+    fn check_allowed(&mut self, policy: &Network, url: &Url) -> Result<(), wit::HttpError> {
+        let port = url.effective_port();
+        if policy.allows(&url.host, port) {
+            return Ok(());
+        }
+        if !policy.allows_name(&url.host) {
+            return Err(self.blocked_host(&url.host));
+        }
+        let msg = format!(
+            "network.hosts does not allow port {port} of \"{host}\" (a pattern without a port allows 80 and 443; add \"{host}:{port}\" to the plugin's manifest)",
+            host = url.host
+        );
+        self.http.blocked.get_or_insert(msg.clone());
+        Err(wit::HttpError::BlockedHost(msg))
+    }
+
     fn hop_error(&mut self, e: HopError) -> wit::HttpError {
         match e {
             HopError::BlockedAddress(m) => {
@@ -172,9 +230,50 @@ impl HostState {
             HopError::Timeout(m) => wit::HttpError::Timeout(m),
             HopError::TooLarge(m) => wit::HttpError::TooLarge(m),
             HopError::BadRequest(m) => wit::HttpError::Network(m),
-            HopError::Network(m) => {
+            HopError::Network(m) | HopError::Stale(m) => {
                 self.http.failure.get_or_insert(m.clone());
                 wit::HttpError::Network(m)
+            }
+        }
+    }
+
+    /// Sends one hop, `hop.timeout` being the request's own timeout. Each
+    /// try is a request: it needs time left before the deadline (and gets
+    /// no more than that), a rate token and a wire slot, and is counted.
+    /// ureq does not retry a pooled connection the server had closed; an
+    /// idempotent request gets one more try here, on those terms.
+    fn exchange(&mut self, net: &PluginNet, mut hop: Hop) -> Result<HopResponse, wit::HttpError> {
+        let wanted = hop.timeout;
+        let mut retried = false;
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(wit::HttpError::Timeout(
+                    "the call's deadline passed before the request was sent".into(),
+                ));
+            }
+            // One token per try and per hop: a redirect is a request too.
+            if !net.bucket.try_take() {
+                return Err(wit::HttpError::RateLimited(format!(
+                    "the plugin's limit of {} requests per minute is used up; retry later",
+                    net.policy.rate_per_minute
+                )));
+            }
+            self.http.requests += 1;
+            let _wire = net
+                .client
+                .in_flight
+                .acquire(self.deadline)
+                .map_err(slot_refused)?;
+            net.client.requests.fetch_add(1, Ordering::Relaxed);
+            hop.timeout = wanted.min(left);
+            match net.transport.exchange(&hop) {
+                Err(HopError::Stale(_))
+                    if !retried && matches!(hop.method, Method::GET | Method::HEAD) =>
+                {
+                    retried = true;
+                }
+                other => return other.map_err(|e| self.hop_error(e)),
             }
         }
     }
@@ -184,9 +283,7 @@ impl HostState {
             return Err(self.blocked_host("(any host)"));
         };
         let mut url = Url::parse(&req.url).map_err(wit::HttpError::InvalidUrl)?;
-        if !net.policy.allows(&url.host) {
-            return Err(self.blocked_host(&url.host));
-        }
+        self.check_allowed(&net.policy, &url)?;
         let mut method = method(req.method);
         let is_get = method == Method::GET;
         let cache_key = url.as_string();
@@ -227,38 +324,17 @@ impl HostState {
             Duration::from_millis(u64::from(ms))
         });
         for hop in 0..=MAX_REDIRECTS {
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(wit::HttpError::Timeout(
-                    "the call's deadline passed before the request was sent".into(),
-                ));
-            }
-            // One token per hop: a redirect is a request like any other.
-            if !net.bucket.try_take() {
-                return Err(wit::HttpError::RateLimited(format!(
-                    "the plugin's limit of {} requests per minute is used up; retry later",
-                    net.policy.rate_per_minute
-                )));
-            }
-            self.http.requests += 1;
-            let _wire = net
-                .client
-                .in_flight
-                .acquire(self.deadline)
-                .map_err(slot_refused)?;
-            net.client.requests.fetch_add(1, Ordering::Relaxed);
-            let response = net
-                .client
-                .transport
-                .exchange(&Hop {
+            let response = self.exchange(
+                &net,
+                Hop {
                     method: method.clone(),
                     url: url.clone(),
                     headers: headers.clone(),
                     body: body.clone(),
-                    timeout: wanted.min(left),
+                    timeout: wanted,
                     max_bytes,
-                })
-                .map_err(|e| self.hop_error(e))?;
+                },
+            )?;
             let location = response.header("location").map(str::to_string);
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
             if !(req.follow_redirects && redirect) || location.is_none() {
@@ -291,9 +367,7 @@ impl HostState {
             let next = url
                 .join(location.as_deref().unwrap_or_default())
                 .map_err(|m| wit::HttpError::InvalidUrl(format!("redirect: {m}")))?;
-            if !net.policy.allows(&next.host) {
-                return Err(self.blocked_host(&next.host));
-            }
+            self.check_allowed(&net.policy, &next)?;
             url.check_redirect(&next)
                 .map_err(|m| wit::HttpError::InvalidUrl(format!("redirect: {m}")))?;
             if next.origin() != url.origin() {

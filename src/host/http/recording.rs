@@ -164,13 +164,17 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(inner: Live, dir: &Path) -> Result<Recorder, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("record directory {}: {e}", dir.display()))?;
-        Ok(Recorder {
+    /// Creates the record directory; done once, when the engine opens.
+    pub fn prepare(dir: &Path) -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("record directory {}: {e}", dir.display()))
+    }
+
+    /// Records `inner`'s exchanges into `dir` (see [`Recorder::prepare`]).
+    pub fn new(inner: Live, dir: &Path) -> Recorder {
+        Recorder {
             inner,
             dir: dir.to_path_buf(),
-        })
+        }
     }
 
     fn save(&self, key: &Key, response: &HopResponse, host: &str) -> std::io::Result<()> {

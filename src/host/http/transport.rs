@@ -4,16 +4,18 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ureq::config::Config;
 use ureq::http::{self, Uri};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Connector, NextTimeout, RustlsConnector, TcpConnector};
 use ureq::{Agent, Body};
 
 use super::addr;
 use super::cancellable::CancelConnector;
+use super::dns::{LookupError, Lookups};
 use super::url::Url;
 
 /// Request headers a plugin may not set: the host decides framing,
@@ -74,11 +76,21 @@ pub(crate) enum HopError {
     BadRequest(String),
     /// Connection, TLS, protocol, DNS failure, or a missing recording.
     Network(String),
+    /// A connection failed before anything was answered, the way a pooled
+    /// connection the server had already closed fails: an idempotent
+    /// request may be sent once more (ureq has dropped that connection).
+    Stale(String),
 }
 
 /// Where exchanges go.
 pub(crate) trait Transport: Send + Sync {
     fn exchange(&self, hop: &Hop) -> Result<HopResponse, HopError>;
+}
+
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn exchange(&self, hop: &Hop) -> Result<HopResponse, HopError> {
+        (**self).exchange(hop)
+    }
 }
 
 /// Whether plugins may set this request header.
@@ -106,37 +118,46 @@ impl std::fmt::Display for BlockedAddress {
 
 impl std::error::Error for BlockedAddress {}
 
-/// Resolves names (or takes fixed answers from the engine config) and
+/// Resolves names through [`Lookups`] (or takes fixed answers from the
+/// engine config) and
 /// refuses the whole answer if any address is not public. ureq connects
 /// only to what this returns, so there is no window for DNS rebinding.
 #[derive(Debug)]
 struct VettingResolver {
-    inner: DefaultResolver,
+    lookups: Arc<Lookups>,
     allow_private: bool,
-    fixed: BTreeMap<String, Vec<IpAddr>>,
+    fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
 }
 
 impl Resolver for VettingResolver {
     fn resolve(
         &self,
         uri: &Uri,
-        config: &Config,
+        _config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let host = uri.host().unwrap_or_default().to_ascii_lowercase();
         let host = host.trim_end_matches('.');
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some("https") => 443,
+            _ => 80,
+        });
         let mut out = self.empty();
         if let Some(ips) = self.fixed.get(host) {
-            let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-                Some("https") => 443,
-                _ => 80,
-            });
             for ip in ips.iter().take(16) {
                 out.push(SocketAddr::new(*ip, port));
             }
         } else {
-            for a in self.inner.resolve(uri, config, timeout)?.iter() {
-                out.push(*a);
+            let answer = self
+                .lookups
+                .resolve(host, port, *timeout.after)
+                .map_err(|e| match e {
+                    LookupError::Busy(busy) => ureq::Error::Other(Box::new(busy)),
+                    LookupError::TimedOut => ureq::Error::Timeout(timeout.reason),
+                    LookupError::Failed(io) => ureq::Error::Io(io),
+                })?;
+            for a in answer.into_iter().take(16) {
+                out.push(a);
             }
         }
         if !self.allow_private {
@@ -157,33 +178,44 @@ impl Resolver for VettingResolver {
     }
 }
 
-/// The network, through one shared ureq agent (connection reuse, rustls).
+/// What every plugin's [`Live`] is built from (engine config).
+#[derive(Clone, Debug)]
+pub(crate) struct LiveSettings {
+    /// Whether non-public addresses may be reached (tests).
+    pub allow_private: bool,
+    /// Fixed answers for host names (`EngineConfig::resolve`).
+    pub fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
+    /// Sent when the plugin sets no User-Agent.
+    pub user_agent: String,
+    /// Name lookups, capped across all plugins.
+    pub lookups: Arc<Lookups>,
+}
+
+/// The network, through one plugin's own ureq agent (its own connection
+/// pool, rustls).
 pub(crate) struct Live {
     agent: Agent,
     user_agent: String,
 }
 
 impl Live {
-    pub fn new(
-        allow_private: bool,
-        fixed: BTreeMap<String, Vec<IpAddr>>,
-        user_agent: String,
-    ) -> Live {
+    pub fn new(settings: &LiveSettings) -> Live {
         let config = Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
             // Environment proxies would skip our resolver and its checks.
             .proxy(None)
-            .user_agent(user_agent.as_str())
+            .user_agent(settings.user_agent.as_str())
             .max_response_header_size(64 * 1024)
-            .max_idle_connections(16)
+            // Per plugin: a few idle connections each, not a shared 16.
+            .max_idle_connections(4)
             .max_idle_connections_per_host(2)
             .max_idle_age(Duration::from_secs(10))
             .build();
         let resolver = VettingResolver {
-            inner: DefaultResolver::default(),
-            allow_private,
-            fixed,
+            lookups: settings.lookups.clone(),
+            allow_private: settings.allow_private,
+            fixed: settings.fixed.clone(),
         };
         Live {
             // TCP, then the cancellable layer, then TLS over it (no proxy
@@ -195,7 +227,7 @@ impl Live {
                     .chain(RustlsConnector::default()),
                 resolver,
             ),
-            user_agent,
+            user_agent: settings.user_agent.clone(),
         }
     }
 
@@ -291,17 +323,13 @@ fn stale_connection(e: &ureq::Error) -> bool {
 
 impl Transport for Live {
     fn exchange(&self, hop: &Hop) -> Result<HopResponse, HopError> {
-        match self.once(hop) {
-            // ureq does not retry a pooled connection the server closed;
-            // idempotent requests get one more try on a fresh one.
-            Err(e)
-                if stale_connection(&e)
-                    && matches!(hop.method, http::Method::GET | http::Method::HEAD) =>
-            {
-                self.once(hop).map_err(|e| classify(e, hop))
+        self.once(hop).map_err(|e| {
+            if stale_connection(&e) {
+                HopError::Stale(format!("{}: {e}", hop.url.as_string()))
+            } else {
+                classify(e, hop)
             }
-            other => other.map_err(|e| classify(e, hop)),
-        }
+        })
     }
 }
 

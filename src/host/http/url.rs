@@ -78,11 +78,15 @@ impl Url {
         }
     }
 
+    /// The port connected to: the explicit one, else 80 or 443 by scheme.
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(if self.https { 443 } else { 80 })
+    }
+
     /// Scheme, host and port: what decides whether credentials may follow
     /// a redirect.
     pub fn origin(&self) -> (bool, &str, u16) {
-        let default = if self.https { 443 } else { 80 };
-        (self.https, &self.host, self.port.unwrap_or(default))
+        (self.https, &self.host, self.effective_port())
     }
 
     /// Whether a redirect from this URL to `next` may be followed: never
