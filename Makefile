@@ -33,7 +33,7 @@ SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 C_LIBS     := -lpthread -ldl -lm
 
 .PHONY: all lib cli header check-header plugins dev demo test test-rust test-c \
-        bench lint install install-files uninstall examples clean wasm-target cbindgen
+        bench lint install install-files uninstall examples clean wasm-target cbindgen fuzz
 
 all: lib header cli
 
@@ -126,6 +126,16 @@ bench: plugins lib
 	@echo "sizes (release, stripped):"
 	@printf "  libbex_engine.a (debug info stripped) %8d KiB\n" $$(( $$(stat -c %s $(RELEASE_DIR)/size-libbex_engine.a) / 1024 ))
 	@printf "  examples/player.c linked statically   %8d KiB\n" $$(( $$(stat -c %s $(RELEASE_DIR)/size-player) / 1024 ))
+
+# Fuzzing (nightly Rust and cargo-fuzz; tests/fuzz/README.md). `make test`
+# replays the committed corpora on stable instead.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = package manifest recording host_pattern_and_url call_values
+fuzz: plugins
+	@for t in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t tests/fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 lint:
 	$(CARGO) fmt --check

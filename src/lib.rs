@@ -23,6 +23,8 @@ mod digest;
 mod engine;
 mod error;
 mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 mod host;
 pub mod js;
 pub mod limits {

@@ -14,8 +14,8 @@ mod registry;
 mod request;
 mod stats;
 mod ticker;
-mod values;
-mod vet;
+pub(crate) mod values;
+pub(crate) mod vet;
 mod wasm;
 
 use std::collections::BTreeMap;

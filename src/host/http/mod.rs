@@ -12,7 +12,7 @@ mod cache;
 mod cancellable;
 mod dns;
 mod limits;
-mod recording;
+pub(crate) mod recording;
 mod transport;
 pub(crate) mod url;
 

@@ -19,7 +19,7 @@ pub const RECORDING_VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RecordingFile {
+pub(crate) struct RecordingFile {
     bex_recording: u32,
     request: RecordedRequest,
     response: RecordedResponse,
@@ -102,9 +102,9 @@ impl Replay {
     }
 }
 
-fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse), String> {
-    let text = std::fs::read(path).map_err(|e| e.to_string())?;
-    let file: RecordingFile = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+/// One recording file, checked (its `body_file` is not read).
+pub(crate) fn parse(text: &[u8]) -> Result<(RecordingFile, Url), String> {
+    let file: RecordingFile = serde_json::from_slice(text).map_err(|e| e.to_string())?;
     if file.bex_recording != RECORDING_VERSION {
         return Err(format!(
             "bex_recording {} is not the supported version {RECORDING_VERSION}",
@@ -112,11 +112,19 @@ fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse), String> {
         ));
     }
     let url = Url::parse(&file.request.url)?;
+    if let Some(name) = &file.response.body_file
+        && (name.contains('/') || name.contains('\\') || name.starts_with('.'))
+    {
+        return Err(format!("body_file \"{name}\" must be a plain file name"));
+    }
+    Ok((file, url))
+}
+
+fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse), String> {
+    let text = std::fs::read(path).map_err(|e| e.to_string())?;
+    let (file, url) = parse(&text)?;
     let body = match (file.response.body_file, file.response.body) {
         (Some(name), None) => {
-            if name.contains('/') || name.contains('\\') || name.starts_with('.') {
-                return Err(format!("body_file \"{name}\" must be a plain file name"));
-            }
             std::fs::read(dir.join(&name)).map_err(|e| format!("body_file {name}: {e}"))?
         }
         (None, Some(text)) => text.into_bytes(),
