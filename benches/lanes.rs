@@ -120,10 +120,11 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/tvmaze/fixtures");
     let recorded = serde_json::json!({"replay_dir": fixtures.to_str().unwrap()});
     let loopback = serde_json::json!({"allow_private_networks": true, "resolve": {"api.bex.test": ["127.0.0.1"]}});
-    let lat = package(dir, "bex.lat", "\"api.bex.test\"", hostile);
+    // Host patterns name the port they reach (docs/manifest.md).
+    let port = slow_server(Duration::from_millis(5));
+    let lat = package(dir, "bex.lat", &format!("\"api.bex.test:{port}\""), hostile);
     let empty = "search \"ok\" (an empty call)";
     compare_c_abi(dir, "lat", empty, &recorded, &lat, "bex.lat", "ok");
-    let port = slow_server(Duration::from_millis(5));
     compare_c_abi(
         dir,
         "net",
@@ -246,7 +247,7 @@ fn throughput(dir: &Path, hostile: &[u8]) {
     .unwrap();
     let ids: Vec<String> = (0..COPIES).map(|i| format!("bex.tp{i}")).collect();
     for id in &ids {
-        let pkg = package(dir, id, "\"api.bex.test\"", hostile);
+        let pkg = package(dir, id, &format!("\"api.bex.test:{port}\""), hostile);
         engine.install_file(&pkg, true).unwrap();
     }
     let url = format!("http://api.bex.test:{port}/slow");

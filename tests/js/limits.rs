@@ -200,3 +200,31 @@ fn turned_off_means_unsupported() {
     let mut s = Sandbox::new(JsConfig::default().enabled(false));
     assert_eq!(s.eval("1", None).unwrap_err().kind(), "unsupported");
 }
+
+#[test]
+fn runtimes_dropped_at_every_memory_limit_free_cleanly() {
+    // QuickJS asserts at runtime teardown that nothing leaked: a leak on an
+    // out-of-memory path would abort the process here. Each limit runs
+    // out somewhere else in the script, and the poisoned runtime is
+    // dropped and replaced before the next evaluation.
+    let mut s = Sandbox::new(JsConfig::default());
+    let src = "const m = new Map(), a = []; let p = Promise.resolve(); for (let i = 0; ; i++) { a.push({i, s: 'v' + i, f: () => i}); m.set(i, [i]); p = p.then(() => i); if (i % 100 === 0) a.push(new Uint8Array(4096), new URL('https://a.example/' + i), structuredClone({i})) }";
+    let mut oom = 0;
+    for step in 0..24u64 {
+        let options = JsOptions {
+            memory_limit_bytes: Some((1 << 20) + step * (96 << 10)),
+            timeout_ms: Some(20_000),
+            ..JsOptions::default()
+        };
+        let e = s.eval_with(src, None, &options).unwrap_err();
+        if e.kind() == "out-of-memory" {
+            oom += 1;
+        }
+        assert_eq!(
+            s.eval("'ok'", None).unwrap(),
+            r#""ok""#,
+            "after step {step}: {e:?}"
+        );
+    }
+    assert_eq!(oom, 24, "every limit ends in out-of-memory");
+}
