@@ -222,21 +222,24 @@ mod tests {
         failures
     }
 
+    /// Version 1.0.0 installed, with `k` set to `value`.
+    fn installed_with_kv(store: &Store, value: &[u8]) {
+        store
+            .install(&package("1.0.0", b"v1"), false, None)
+            .unwrap();
+        store
+            .kv_commit(
+                "bex.demo",
+                &[KvWrite::Set("k".into(), value.to_vec())],
+                1 << 20,
+            )
+            .unwrap();
+    }
+
     #[test]
     fn write_and_sync_faults_during_install_fail_with_storage_and_leave_the_old_plugin() {
         let failures = at_every_fault_point(
-            |store| {
-                store
-                    .install(&package("1.0.0", b"v1"), false, None)
-                    .unwrap();
-                store
-                    .kv_commit(
-                        "bex.demo",
-                        &[KvWrite::Set("k".into(), b"v".to_vec())],
-                        1 << 20,
-                    )
-                    .unwrap();
-            },
+            |store| installed_with_kv(store, b"v"),
             |store| {
                 let report = store.install(&package("2.0.0", b"v2"), true, Some(("x/y", b"a")))?;
                 assert_eq!(report.version, "2.0.0");
@@ -259,18 +262,7 @@ mod tests {
     #[test]
     fn write_and_sync_faults_during_kv_commit_fail_with_storage_and_keep_committed_kv() {
         let failures = at_every_fault_point(
-            |store| {
-                store
-                    .install(&package("1.0.0", b"v1"), false, None)
-                    .unwrap();
-                store
-                    .kv_commit(
-                        "bex.demo",
-                        &[KvWrite::Set("k".into(), b"old".to_vec())],
-                        1 << 20,
-                    )
-                    .unwrap();
-            },
+            |store| installed_with_kv(store, b"old"),
             |store| {
                 let old = store.kv_get("bex.demo", "k")?.unwrap();
                 let mut new = old.clone();

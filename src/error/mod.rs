@@ -6,7 +6,9 @@
 //! The codes are what the C ABI returns and what the CLI uses as its exit
 //! status, so their numbers never change: new codes are appended.
 
-use std::fmt;
+mod code;
+
+pub use code::ErrorCode;
 
 use crate::component::ComponentError;
 use crate::engine::{CallError, EngineError};
@@ -15,156 +17,6 @@ use crate::manifest::ManifestError;
 use crate::package::PackageError;
 use crate::scheduler::SchedulerError;
 use crate::store::StoreError;
-
-/// Stable error codes, shared by the Rust API, the C ABI and the CLI's exit
-/// status. Numbers are never reused; new codes are appended.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    /// Success (never carried by an error).
-    Ok = 0,
-    /// The plugin's `abi` range is not satisfied by this engine's ABI.
-    AbiMismatch = 1,
-    /// The manifest failed validation.
-    InvalidManifest = 2,
-    /// A package checksum (CRC32 or SHA-256) does not match its content.
-    HashMismatch = 3,
-    /// The plugin, key or resource does not exist.
-    NotFound = 4,
-    /// The plugin is disabled.
-    Disabled = 5,
-    /// The plugin does not provide the requested capability.
-    Unsupported = 6,
-    /// A plugin tried to reach a host or address its manifest does not allow.
-    NetworkBlocked = 7,
-    /// The call ran past its deadline.
-    Timeout = 8,
-    /// The call used up its fuel (CPU) budget.
-    FuelExhausted = 9,
-    /// The call was cancelled.
-    Cancelled = 10,
-    /// The plugin trapped: a panic, a memory limit, a stack overflow.
-    PluginFault = 11,
-    /// The plugin returned an error of its own.
-    PluginError = 12,
-    /// A network error outside the plugin's control.
-    Network = 13,
-    /// The engine's storage failed.
-    Storage = 14,
-    /// The engine is not ready (shutting down, not initialised).
-    NotReady = 15,
-    /// A bug in the engine.
-    Internal = 16,
-    /// A `.bex` package is malformed: truncated, bad magic, lying sizes,
-    /// oversized or trailing data.
-    InvalidPackage = 17,
-    /// An argument from the caller is malformed (bad id, bad JSON, NULL).
-    InvalidArgument = 18,
-    /// The component is not a valid component, or does not match the plugin
-    /// contract or the manifest's `provides`.
-    InvalidComponent = 19,
-    /// The data directory is in use by another process.
-    AlreadyOpen = 20,
-    /// The data or package comes from a newer BEX; upgrade to use it.
-    UpgradeRequired = 21,
-    /// Installing would replace a newer version; pass `force` to downgrade.
-    Downgrade = 22,
-    /// The request's lane is full (or no instance slot was free); it was
-    /// not accepted. Retry later.
-    Busy = 23,
-    /// The plugin's circuit breaker is open after repeated faults; the
-    /// call failed fast without entering the plugin.
-    CircuitOpen = 24,
-    /// JavaScript given to the host's QuickJS failed: a syntax error or an
-    /// uncaught exception (`bex js`; plugins get the typed `js-error`).
-    ScriptError = 25,
-    /// The install needs explicit consent: it widens an installed plugin's
-    /// permissions (accept them) or changes the content of the installed
-    /// version (force).
-    ConsentRequired = 26,
-}
-
-impl ErrorCode {
-    /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 27] = [
-        ErrorCode::Ok,
-        ErrorCode::AbiMismatch,
-        ErrorCode::InvalidManifest,
-        ErrorCode::HashMismatch,
-        ErrorCode::NotFound,
-        ErrorCode::Disabled,
-        ErrorCode::Unsupported,
-        ErrorCode::NetworkBlocked,
-        ErrorCode::Timeout,
-        ErrorCode::FuelExhausted,
-        ErrorCode::Cancelled,
-        ErrorCode::PluginFault,
-        ErrorCode::PluginError,
-        ErrorCode::Network,
-        ErrorCode::Storage,
-        ErrorCode::NotReady,
-        ErrorCode::Internal,
-        ErrorCode::InvalidPackage,
-        ErrorCode::InvalidArgument,
-        ErrorCode::InvalidComponent,
-        ErrorCode::AlreadyOpen,
-        ErrorCode::UpgradeRequired,
-        ErrorCode::Downgrade,
-        ErrorCode::Busy,
-        ErrorCode::CircuitOpen,
-        ErrorCode::ScriptError,
-        ErrorCode::ConsentRequired,
-    ];
-
-    /// The code's stable name, e.g. `"ABI_MISMATCH"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorCode::Ok => "OK",
-            ErrorCode::AbiMismatch => "ABI_MISMATCH",
-            ErrorCode::InvalidManifest => "INVALID_MANIFEST",
-            ErrorCode::HashMismatch => "HASH_MISMATCH",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::Disabled => "DISABLED",
-            ErrorCode::Unsupported => "UNSUPPORTED",
-            ErrorCode::NetworkBlocked => "NETWORK_BLOCKED",
-            ErrorCode::Timeout => "TIMEOUT",
-            ErrorCode::FuelExhausted => "FUEL_EXHAUSTED",
-            ErrorCode::Cancelled => "CANCELLED",
-            ErrorCode::PluginFault => "PLUGIN_FAULT",
-            ErrorCode::PluginError => "PLUGIN_ERROR",
-            ErrorCode::Network => "NETWORK",
-            ErrorCode::Storage => "STORAGE",
-            ErrorCode::NotReady => "NOT_READY",
-            ErrorCode::Internal => "INTERNAL",
-            ErrorCode::InvalidPackage => "INVALID_PACKAGE",
-            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorCode::InvalidComponent => "INVALID_COMPONENT",
-            ErrorCode::AlreadyOpen => "ALREADY_OPEN",
-            ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
-            ErrorCode::Downgrade => "DOWNGRADE",
-            ErrorCode::Busy => "BUSY",
-            ErrorCode::CircuitOpen => "CIRCUIT_OPEN",
-            ErrorCode::ScriptError => "SCRIPT_ERROR",
-            ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
-        }
-    }
-
-    /// The code's stable number (the C value and the CLI exit status).
-    pub fn number(self) -> i32 {
-        self as i32
-    }
-
-    /// The code with this number, if any.
-    pub fn from_number(n: i32) -> Option<ErrorCode> {
-        ErrorCode::ALL.get(usize::try_from(n).ok()?).copied()
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// Any error from the BEX engine.
 #[non_exhaustive]
@@ -328,22 +180,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_stable_and_dense() {
-        for (i, code) in ErrorCode::ALL.iter().enumerate() {
-            assert_eq!(code.number(), i as i32, "{code}");
-            assert_eq!(ErrorCode::from_number(i as i32), Some(*code));
-        }
-        assert_eq!(ErrorCode::from_number(-1), None);
-        assert_eq!(ErrorCode::from_number(ErrorCode::ALL.len() as i32), None);
-        // Spot-check the published numbers: these must never change.
-        assert_eq!(ErrorCode::AbiMismatch.number(), 1);
-        assert_eq!(ErrorCode::Internal.number(), 16);
-        assert_eq!(ErrorCode::Downgrade.number(), 22);
-        assert_eq!(ErrorCode::Busy.number(), 23);
-        assert_eq!(ErrorCode::CircuitOpen.number(), 24);
-    }
 
     #[test]
     fn every_variant_maps_to_its_code() {
@@ -637,6 +473,36 @@ mod tests {
             ),
             (Error::InvalidArgument("a".into()), C::InvalidArgument),
             (
+                StoreError::ConsentRequired {
+                    id: "x".into(),
+                    reason: "r".into(),
+                }
+                .into(),
+                C::ConsentRequired,
+            ),
+            (JsError::Timeout("t".into()).into(), C::Timeout),
+            (JsError::Cancelled("c".into()).into(), C::Cancelled),
+            (JsError::OutOfMemory("m".into()).into(), C::PluginFault),
+            (JsError::InvalidInput("i".into()).into(), C::InvalidArgument),
+            (JsError::Unsupported("u".into()).into(), C::Unsupported),
+            (
+                JsError::Exception {
+                    message: "e".into(),
+                    stack: String::new(),
+                }
+                .into(),
+                C::ScriptError,
+            ),
+            (
+                JsError::Syntax {
+                    message: "s".into(),
+                    line: 1,
+                    column: 1,
+                }
+                .into(),
+                C::ScriptError,
+            ),
+            (
                 Error::Io {
                     path: "p".into(),
                     source: io(),
@@ -655,16 +521,5 @@ mod tests {
             assert_eq!(error.code(), code, "{error:?}");
             assert!(!error.to_string().is_empty());
         }
-    }
-
-    #[test]
-    fn names_are_unique_screaming_snake() {
-        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
-        for n in &names {
-            assert!(n.chars().all(|c| c.is_ascii_uppercase() || c == '_'), "{n}");
-        }
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), ErrorCode::ALL.len());
     }
 }
