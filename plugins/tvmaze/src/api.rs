@@ -1,52 +1,20 @@
 //! TVmaze responses (https://www.tvmaze.com/api) and fetching them through
-//! the host's `http` interface.
+//! the kit's HTTP helpers.
 
+use bex_pdk::{PluginError, http};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::bex::plugin::http;
-use crate::bex::plugin::types::PluginError;
-
 const BASE: &str = "https://api.tvmaze.com";
 
-/// GETs `path` from the API and decodes the JSON body.
-pub fn get<T: DeserializeOwned>(path: &str) -> Result<T, PluginError> {
-    let request = http::Request {
-        method: http::Method::Get,
-        url: format!("{BASE}{path}"),
-        headers: vec![("Accept".into(), "application/json".into())],
-        body: None,
-        timeout_ms: Some(10_000),
-        follow_redirects: true,
-        cache_mode: http::CacheMode::Normal,
-        max_bytes: Some(4 * 1024 * 1024),
-    };
-    let response = http::send_request(&request).map_err(|e| match e {
-        http::HttpError::RateLimited(m) => PluginError::RateLimited(m),
-        other => PluginError::Network(format!("{path}: {other:?}")),
-    })?;
-    match response.status {
-        200..=299 => {}
-        404 => return Err(PluginError::NotFound(format!("{path}: not found"))),
-        429 => return Err(PluginError::RateLimited(format!("{path}: TVmaze rate limit"))),
-        s => return Err(PluginError::Network(format!("{path}: HTTP {s}"))),
-    }
-    serde_json::from_slice(&response.body)
-        .map_err(|e| PluginError::Parse(format!("{path}: {e}")))
-}
-
-/// Percent-encodes a query-string value.
-pub fn encode_query(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b))
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+/// GETs `path` (with `query`) from the API and decodes the JSON body.
+pub fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<T, PluginError> {
+    query
+        .iter()
+        .fold(http::get(format!("{BASE}{path}")), |r, (k, v)| r.query(k, v))
+        .timeout_ms(10_000)
+        .max_bytes(4 * 1024 * 1024)
+        .json()
 }
 
 #[derive(Deserialize)]

@@ -1,10 +1,10 @@
 //! TVmaze records to BEX contract records.
 
-use crate::api;
-use crate::bex::plugin::types::{
-    DubStatus, Episode, Image, MediaCard, MediaInfo, MediaKind, MediaStatus, Person, SearchFilters,
-    Season,
+use bex_pdk::{
+    Image, MediaCard, MediaInfo, MediaKind, MediaStatus, SearchFilters, Season, ids, records,
 };
+
+use crate::api;
 
 fn image(i: &Option<api::Image>, prefer_original: bool) -> Option<Image> {
     let i = i.as_ref()?;
@@ -13,12 +13,7 @@ fn image(i: &Option<api::Image>, prefer_original: bool) -> Option<Image> {
     } else {
         i.medium.clone().or_else(|| i.original.clone())
     }?;
-    Some(Image {
-        url,
-        width: None,
-        height: None,
-        headers: vec![],
-    })
+    Some(records::image(url))
 }
 
 fn kind(show: &api::Show) -> MediaKind {
@@ -66,21 +61,15 @@ pub fn strip_html(html: &str) -> String {
 }
 
 pub fn card(show: &api::Show) -> MediaCard {
-    MediaCard {
-        id: format!("show:{}", show.id),
-        title: show.name.clone(),
-        kind: Some(kind(show)),
-        poster: image(&show.image, false),
-        backdrop: None,
-        year: year(&show.premiered),
-        rating: show.rating.as_ref().and_then(|r| r.average),
-        genres: show.genres.clone(),
-        description: show.summary.as_deref().map(strip_html),
-        status: status(show),
-        dub_status: DubStatus::empty(),
-        episode_count: None,
-        extra: vec![],
-    }
+    let mut card = records::card(ids::make("show", show.id), show.name.clone());
+    card.kind = Some(kind(show));
+    card.poster = image(&show.image, false);
+    card.year = year(&show.premiered);
+    card.rating = show.rating.as_ref().and_then(|r| r.average);
+    card.genres = show.genres.clone();
+    card.description = show.summary.as_deref().map(strip_html);
+    card.status = status(show);
+    card
 }
 
 /// Whether a show passes the search filters TVmaze data can answer.
@@ -98,19 +87,15 @@ pub fn info(show: api::Show) -> MediaInfo {
     let mut seasons: Vec<Season> = Vec::new();
     for ep in embedded.map(|e| e.episodes.as_slice()).unwrap_or_default() {
         let number = ep.season.unwrap_or(0);
-        let episode = Episode {
-            id: format!("episode:{}", ep.id),
-            number: ep.number.map(|n| n as f32),
-            season: ep.season,
-            title: ep.name.clone(),
-            description: ep.summary.as_deref().map(strip_html),
-            thumbnail: image(&ep.image, false),
-            air_date: ep.airdate.clone().filter(|d| !d.is_empty()),
-            runtime_minutes: ep.runtime,
-            dub_status: DubStatus::empty(),
-            filler: ep.kind.as_deref() == Some("insignificant_special"),
-            extra: vec![],
-        };
+        let mut episode = records::episode(ids::make("episode", ep.id));
+        episode.number = ep.number.map(|n| n as f32);
+        episode.season = ep.season;
+        episode.title = ep.name.clone();
+        episode.description = ep.summary.as_deref().map(strip_html);
+        episode.thumbnail = image(&ep.image, false);
+        episode.air_date = ep.airdate.clone().filter(|d| !d.is_empty());
+        episode.runtime_minutes = ep.runtime;
+        episode.filler = ep.kind.as_deref() == Some("insignificant_special");
         match seasons.iter_mut().find(|s| s.number == number) {
             Some(season) => season.episodes.push(episode),
             None => seasons.push(Season {
@@ -126,10 +111,11 @@ pub fn info(show: api::Show) -> MediaInfo {
         .map(|e| e.cast.as_slice())
         .unwrap_or_default()
         .iter()
-        .map(|c| Person {
-            name: c.person.name.clone(),
-            role: Some(c.character.name.clone()),
-            image: image(&c.person.image, false),
+        .map(|c| {
+            let mut person = records::person(c.person.name.clone());
+            person.role = Some(c.character.name.clone());
+            person.image = image(&c.person.image, false);
+            person
         })
         .collect();
     let mut external_ids = vec![("tvmaze".to_string(), show.id.to_string())];
@@ -144,30 +130,19 @@ pub fn info(show: api::Show) -> MediaInfo {
             external_ids.push(("tvrage".into(), tvrage.to_string()));
         }
     }
-    MediaInfo {
-        id: format!("show:{}", show.id),
-        title: show.name.clone(),
-        original_title: None,
-        kind: Some(kind(&show)),
-        poster: image(&show.image, true),
-        backdrop: None,
-        logo: None,
-        year: year(&show.premiered),
-        end_year: year(&show.ended),
-        rating: show.rating.as_ref().and_then(|r| r.average),
-        genres: show.genres.clone(),
-        tags: show.kind.iter().cloned().collect(),
-        description: show.summary.as_deref().map(strip_html),
-        status: status(&show),
-        runtime_minutes: show.runtime.or(show.average_runtime),
-        content_rating: None,
-        cast,
-        external_ids,
-        dub_status: DubStatus::empty(),
-        seasons,
-        play_id: None,
-        trailers: vec![],
-        recommendations: vec![],
-        extra: vec![],
-    }
+    let mut info = records::info(ids::make("show", show.id), show.name.clone());
+    info.kind = Some(kind(&show));
+    info.poster = image(&show.image, true);
+    info.year = year(&show.premiered);
+    info.end_year = year(&show.ended);
+    info.rating = show.rating.as_ref().and_then(|r| r.average);
+    info.genres = show.genres.clone();
+    info.tags = show.kind.iter().cloned().collect();
+    info.description = show.summary.as_deref().map(strip_html);
+    info.status = status(&show);
+    info.runtime_minutes = show.runtime.or(show.average_runtime);
+    info.cast = cast;
+    info.external_ids = external_ids;
+    info.seasons = seasons;
+    info
 }
