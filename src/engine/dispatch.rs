@@ -240,6 +240,7 @@ impl Inner {
                 .then(|| Arc::new(PluginNet::new(self.http.clone(), m.network.clone()))),
             sink: self.config.log_sink.clone(),
             js: Some(self.js.clone()),
+            fixed_clock_ms: self.http.replay_clock_ms(),
         };
         let loaded = registry::load(
             &self.wasm,

@@ -12,6 +12,16 @@ fn snake(name: &str) -> String {
 }
 
 /// A component value as JSON.
+/// An `f32` as the JSON number with its shortest decimal form (7.2, not
+/// the 7.199999809265137 its exact `f64` value prints as); non-finite
+/// floats have no JSON form and become `null`.
+fn f32_json(f: f32) -> Json {
+    // `f32`'s Display is the shortest string that reads back as the same
+    // f32; as an f64 that decimal prints the same way.
+    let shortest: f64 = f.to_string().parse().unwrap_or(f64::NAN);
+    serde_json::Number::from_f64(shortest).map_or(Json::Null, Json::Number)
+}
+
 pub(crate) fn to_json(v: &Val) -> Json {
     match v {
         Val::Bool(b) => Json::Bool(*b),
@@ -23,10 +33,7 @@ pub(crate) fn to_json(v: &Val) -> Json {
         Val::U32(n) => Json::from(*n),
         Val::S64(n) => Json::from(*n),
         Val::U64(n) => Json::from(*n),
-        // Non-finite floats have no JSON form.
-        Val::Float32(f) => {
-            serde_json::Number::from_f64(f64::from(*f)).map_or(Json::Null, Json::Number)
-        }
+        Val::Float32(f) => f32_json(*f),
         Val::Float64(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         Val::Char(c) => Json::String(c.to_string()),
         Val::String(s) => Json::String(s.clone()),
@@ -283,6 +290,8 @@ mod tests {
                 ])]),
             ),
             ("rating".into(), Val::Float32(6.5)),
+            ("score".into(), Val::Float32(7.2)),
+            ("tiny".into(), Val::Float32(1.0e-7)),
             ("nan".into(), Val::Float32(f32::NAN)),
             (
                 "err".into(),
@@ -302,6 +311,8 @@ mod tests {
                 "dub_status": ["subbed"],
                 "headers": [["Referer", "x"]],
                 "rating": 6.5,
+                "score": 7.2,
+                "tiny": 1.0e-7,
                 "nan": null,
                 "err": {"kind": "not_found", "value": "gone"},
                 "unit": {"kind": "none"},

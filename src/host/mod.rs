@@ -52,6 +52,8 @@ pub(crate) struct PluginEnv {
     pub sink: LogSink,
     /// The engine's JavaScript; `None` answers `unsupported`.
     pub js: Option<Arc<JsPool>>,
+    /// What `clock.now-ms` reads when fixed (replay); `None`: the real time.
+    pub fixed_clock_ms: Option<u64>,
 }
 
 impl PluginEnv {
@@ -65,6 +67,7 @@ impl PluginEnv {
             net: None,
             sink: LogSink::discard(),
             js: None,
+            fixed_clock_ms: None,
         }
     }
 }
@@ -205,12 +208,17 @@ impl WasiView for HostState {
 
 impl types::Host for HostState {}
 
+/// Milliseconds since the Unix epoch (0 if the system clock is before it).
+pub(crate) fn wall_clock_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 impl clock::Host for HostState {
     fn now_ms(&mut self) -> wasmtime::Result<u64> {
-        Ok(SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0))
+        Ok(self.env.fixed_clock_ms.unwrap_or_else(wall_clock_ms))
     }
 
     fn monotonic(&mut self) -> wasmtime::Result<u64> {

@@ -134,6 +134,15 @@ impl HttpClient {
         }
     }
 
+    /// The fixed time plugin clocks read in replay (see
+    /// [`recording::Replay::clock_ms`]); `None` over the network.
+    pub fn replay_clock_ms(&self) -> Option<u64> {
+        match &self.backend {
+            Backend::Replay(replay) => replay.clock_ms(),
+            Backend::Live { .. } => None,
+        }
+    }
+
     /// The counters.
     pub fn stats(&self) -> HttpStats {
         HttpStats {

@@ -21,6 +21,11 @@ pub const RECORDING_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecordingFile {
     bex_recording: u32,
+    /// When the exchange was recorded (ms since the Unix epoch). In replay
+    /// the plugin clock reads the newest of these, so urls built from
+    /// today's date replay the same way every day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recorded_at_ms: Option<u64>,
     request: RecordedRequest,
     response: RecordedResponse,
 }
@@ -77,6 +82,8 @@ impl Key {
 pub(crate) struct Replay {
     dir: PathBuf,
     entries: HashMap<Key, HopResponse>,
+    /// The newest `recorded_at_ms` of the recordings, if any has one.
+    recorded_at_ms: Option<u64>,
 }
 
 impl Replay {
@@ -85,20 +92,29 @@ impl Replay {
         let read_dir = std::fs::read_dir(dir)
             .map_err(|e| format!("replay directory {}: {e}", dir.display()))?;
         let mut entries = HashMap::new();
+        let mut recorded_at_ms = None;
         let mut paths: Vec<PathBuf> = read_dir
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         paths.sort();
         for path in paths {
-            let (key, response) =
+            let (key, response, at) =
                 load_one(dir, &path).map_err(|e| format!("recording {}: {e}", path.display()))?;
             entries.insert(key, response);
+            recorded_at_ms = recorded_at_ms.max(at);
         }
         Ok(Replay {
             dir: dir.to_path_buf(),
             entries,
+            recorded_at_ms,
         })
+    }
+
+    /// The time the plugin clock reads in replay: the newest
+    /// `recorded_at_ms` of the recordings (`None`: the real time).
+    pub fn clock_ms(&self) -> Option<u64> {
+        self.recorded_at_ms
     }
 }
 
@@ -120,7 +136,7 @@ pub(crate) fn parse(text: &[u8]) -> Result<(RecordingFile, Url), String> {
     Ok((file, url))
 }
 
-fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse), String> {
+fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse, Option<u64>), String> {
     let text = std::fs::read(path).map_err(|e| e.to_string())?;
     let (file, url) = parse(&text)?;
     let body = match (file.response.body_file, file.response.body) {
@@ -142,6 +158,7 @@ fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse), String> {
             headers: file.response.headers,
             body,
         },
+        file.recorded_at_ms,
     ))
 }
 
@@ -194,6 +211,7 @@ impl Recorder {
         std::fs::write(self.dir.join(&body_file), &response.body)?;
         let file = RecordingFile {
             bex_recording: RECORDING_VERSION,
+            recorded_at_ms: Some(crate::host::wall_clock_ms()),
             request: RecordedRequest {
                 method: key.method.clone(),
                 url: key.url.clone(),
