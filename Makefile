@@ -32,7 +32,7 @@ CBINDGEN    := $(shell cbindgen --version 2>/dev/null | grep -qx "cbindgen $(CBI
 SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 C_LIBS     := -lpthread -ldl -lm
 
-.PHONY: all lib cli header check-header plugins dev demo test test-rust test-c \
+.PHONY: all lib cli header check-header plugins dev demo test test-rust test-c test-demo \
         bench lint install install-files uninstall examples clean wasm-target cbindgen fuzz
 
 all: lib header cli
@@ -68,30 +68,47 @@ check-header: cbindgen
 	diff -u $(HEADER) $(DEV_DIR)/bex_engine.h.check
 
 # Plugins are components built for wasm32-wasip2 (plugins/ is its own
-# workspace; it shares target/ with the engine).
-plugins: wasm-target
+# workspace; it shares target/ with the engine), each packed with its
+# manifest into plugins/dist/NAME.bex.
+PLUGIN_NAMES := $(sort $(patsubst plugins/%/manifest.yaml,%,$(wildcard plugins/*/manifest.yaml)))
+PLUGIN_PKGS  := $(addprefix plugins/dist/,$(addsuffix .bex,$(PLUGIN_NAMES)))
+plugins: wasm-target dev
 	$(CARGO) build --locked --manifest-path plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
 	$(CARGO) build --locked --manifest-path tests/plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
+	@mkdir -p plugins/dist
+	@set -e; for p in $(PLUGIN_NAMES); do \
+	  $(BEX_DEV) pack plugins/$$p/manifest.yaml $(WASM_DIR)/bex_$$(echo $$p | tr - _).wasm plugins/dist/$$p.bex >/dev/null; \
+	  echo "packed plugins/dist/$$p.bex"; done
 
 dev:
 	$(CARGO) build --locked --lib --bins
 
-# The main job: build, pack the TVmaze plugin, install it into a fresh data
-# directory, list and inspect it, then run it in the sandbox against the
-# recorded TVmaze responses (no network).
-REPLAY := --data-dir $(DEMO_DIR)/data --replay plugins/tvmaze/fixtures
+# The main job: build the engine, the plugins and the C demo player
+# (examples/demo), install every plugin package into a fresh data
+# directory, and walk each plugin's capabilities through the C ABI against
+# its recorded responses (no network): home, category, search, info,
+# servers, stream, subtitles, articles. Exits 0 only if every step showed
+# what the plugin's demo.txt expects.
+DEMO_SRC := examples/demo/demo.c examples/demo/walk.c examples/demo/script.c examples/demo/json.c
 demo: wasm-target dev plugins
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Iinclude $(DEMO_SRC) \
+	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/bex-demo
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(DEMO_DIR)/tvmaze.bex
-	$(BEX_DEV) inspect $(DEMO_DIR)/tvmaze.bex
-	$(BEX_DEV) --data-dir $(DEMO_DIR)/data install $(DEMO_DIR)/tvmaze.bex
-	$(BEX_DEV) --data-dir $(DEMO_DIR)/data list
-	$(BEX_DEV) --data-dir $(DEMO_DIR)/data plugin-info bex.tvmaze
-	$(BEX_DEV) $(REPLAY) search bex.tvmaze girls
-	$(BEX_DEV) $(REPLAY) --json info bex.tvmaze show:139 | head -c 400; echo
-	$(BEX_DEV) $(REPLAY) stats
+	$(DEV_DIR)/bex-demo $(DEMO_DIR)/data plugins $(PLUGIN_PKGS)
 
-test: wasm-target cbindgen plugins test-rust check-header test-c examples
+# The same walk under AddressSanitizer and UndefinedBehaviorSanitizer, and
+# the shipped plugins' own offline tests (their kit's harness drives `bex`).
+test-demo: dev plugins
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude $(DEMO_SRC) \
+	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/bex-demo-test
+	rm -rf $(DEV_DIR)/demo-test && mkdir -p $(DEV_DIR)/demo-test
+	$(DEV_DIR)/bex-demo-test $(DEV_DIR)/demo-test/data plugins $(PLUGIN_PKGS) > $(DEV_DIR)/demo-test/out.txt \
+	  || { cat $(DEV_DIR)/demo-test/out.txt; exit 1; }
+	tail -n 1 $(DEV_DIR)/demo-test/out.txt
+	BEX_BIN=$(abspath $(BEX_DEV)) CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) \
+	  $(CARGO) test --locked --manifest-path plugins/Cargo.toml
+
+test: wasm-target cbindgen plugins test-rust check-header test-c test-demo examples
 
 test-rust:
 	$(CARGO) test --locked
