@@ -64,6 +64,29 @@ pub enum Command {
     Articles(Articles),
     SearchArticles(SearchArticles),
     Js(Js),
+    New(New),
+}
+
+/// Write a new plugin: manifest, world, source over the plugin kit, fixtures and an offline test.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "new")]
+pub struct New {
+    /// the plugin's name, 1-64 of a-z 0-9 - (its id is bex.NAME)
+    #[argh(positional)]
+    pub name: String,
+    /// capabilities, comma-separated: home, category, search, info, servers,
+    /// stream, subtitles, articles (default search,info)
+    #[argh(option)]
+    pub capabilities: Option<String>,
+    /// the source's API host (default api.example.com)
+    #[argh(option)]
+    pub host: Option<String>,
+    /// where to create the NAME directory (default: here)
+    #[argh(option)]
+    pub dir: Option<PathBuf>,
+    /// the plugin kit, plugins/bex-pdk of a BEX checkout (default: the checkout this bex was built from)
+    #[argh(option)]
+    pub pdk: Option<PathBuf>,
 }
 
 /// Run JavaScript in exactly the sandbox and globals plugins get (docs/js.md).

@@ -18,6 +18,7 @@ pub fn run(args: &Args) -> Result<Report> {
     }
     match &args.command {
         Command::Js(c) => crate::js::run(c),
+        Command::New(c) => crate::new::run(c),
         Command::Pack(c) => pack(&c.manifest, &c.component, &c.out),
         Command::Inspect(c) => inspect(&c.package),
         Command::Verify(c) => verify(&c.package),

@@ -5,6 +5,7 @@ mod args;
 mod calls;
 mod commands;
 mod js;
+mod new;
 mod output;
 
 use std::process::ExitCode;

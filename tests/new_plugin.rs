@@ -1,0 +1,155 @@
+//! `bex new` to an installed plugin that passes its own offline test, by
+//! exactly the steps of docs/writing-plugins.md, and the scaffold's
+//! refusals. The nested cargo builds run offline (`CARGO_NET_OFFLINE`):
+//! the crates they need are the plugin workspace's, already fetched.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BEX: &str = env!("CARGO_BIN_EXE_bex");
+
+fn run(dir: &Path, data: &Path, program: &str, args: &[&str]) -> Output {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("BEX_DATA_DIR", data)
+        .env("BEX_BIN", BEX)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+    // 1. Scaffold.
+    let out = run(tmp.path(), &data, BEX, &["new", "demo-source"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created ./demo-source"));
+    let plugin = tmp.path().join("demo-source");
+    // 2. Build the component.
+    run(
+        &plugin,
+        &data,
+        &cargo,
+        &["build", "--target", "wasm32-wasip2", "--release"],
+    );
+    // 3. Pack it.
+    let wasm = "target/wasm32-wasip2/release/demo_source.wasm";
+    run(
+        &plugin,
+        &data,
+        BEX,
+        &["pack", "manifest.yaml", wasm, "demo-source.bex"],
+    );
+    // 4. Install it.
+    let out = run(&plugin, &data, BEX, &["install", "demo-source.bex"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bex.demo-source 0.1.0: installed"));
+    // 5. Call it offline from the CLI, against its fixtures.
+    let out = run(
+        &plugin,
+        &data,
+        BEX,
+        &[
+            "--json",
+            "--replay",
+            "fixtures",
+            "search",
+            "bex.demo-source",
+            "example",
+        ],
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["items"][0]["title"], "Example Title");
+    // 6. Its own offline test passes.
+    let out = run(&plugin, &data, &cargo, &["test"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("test result: ok. 4 passed"), "{text}");
+}
+
+fn bex_new(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BEX)
+        .arg("new")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_scaffold_refuses_bad_names_capabilities_hosts_and_existing_dirs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let refused = |args: &[&str], code: i32, text: &str| {
+        let out = bex_new(tmp.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(text), "{args:?}: {stderr}");
+    };
+    refused(&["Bad_Name"], 18, "a name is 1-64 of a-z 0-9 -");
+    refused(
+        &["ok", "--capabilities", "search,teleport"],
+        18,
+        "unknown capability \"teleport\"",
+    );
+    refused(&["ok", "--host", "http://x"], 2, "INVALID_MANIFEST");
+    refused(&["ok", "--host", "127.0.0.1"], 2, "INVALID_MANIFEST");
+    assert!(
+        !tmp.path().join("ok").exists(),
+        "nothing written on refusal"
+    );
+    std::fs::create_dir(tmp.path().join("taken")).unwrap();
+    refused(&["taken"], 18, "already exists");
+}
+
+#[test]
+fn every_capability_gets_its_export_and_manifest_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let all = "home,category,search,info,servers,stream,subtitles,articles";
+    let out = bex_new(
+        tmp.path(),
+        &["every", "--capabilities", all, "--host", "api.example.org"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tmp.path().join("every");
+    let world = std::fs::read_to_string(dir.join("wit/world.wit")).unwrap();
+    for interface in [
+        "home",
+        "category",
+        "search",
+        "info",
+        "servers",
+        "streams",
+        "subtitles",
+        "articles",
+    ] {
+        assert!(
+            world.contains(&format!("export bex:plugin/{interface}@1.0.0;")),
+            "{world}"
+        );
+    }
+    let manifest = std::fs::read_to_string(dir.join("manifest.yaml")).unwrap();
+    assert!(
+        manifest.contains("  stream: true") && manifest.contains("- api.example.org"),
+        "{manifest}"
+    );
+    let source = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    assert!(source.contains("export_plugin!(Plugin: [home, category, search, info, servers, streams, subtitles, articles])"));
+    assert!(source.contains("impl bex_pdk::Streams for Plugin"));
+    // The contract travels with the plugin.
+    let contract = std::fs::read_to_string(dir.join("wit/deps/bex-plugin/plugin.wit")).unwrap();
+    assert_eq!(contract, include_str!("../wit/plugin.wit"));
+}
