@@ -56,16 +56,43 @@ impl<T, E: Into<PluginError>> ResultExt<T> for Result<T, E> {
 }
 
 fn prefix(e: PluginError, what: impl std::fmt::Display) -> PluginError {
-    let p = |m: String| format!("{what}: {m}");
-    match e {
-        PluginError::Network(m) => PluginError::Network(p(m)),
-        PluginError::Parse(m) => PluginError::Parse(p(m)),
-        PluginError::NotFound(m) => PluginError::NotFound(p(m)),
-        PluginError::Unsupported(m) => PluginError::Unsupported(p(m)),
-        PluginError::RateLimited(m) => PluginError::RateLimited(p(m)),
-        PluginError::InvalidInput(m) => PluginError::InvalidInput(p(m)),
-        PluginError::Auth(m) => PluginError::Auth(p(m)),
-        PluginError::Internal(m) => PluginError::Internal(p(m)),
+    e.map_message(|m| format!("{what}: {m}"))
+}
+
+/// Reading and rewriting a `plugin-error`'s message without changing its
+/// case: `e.map_message(|m| format!("{m}: {api_message}"))`.
+pub trait ErrorExt {
+    /// The message, whatever the case.
+    fn message(&self) -> &str;
+    /// The same case with `f` applied to the message.
+    fn map_message(self, f: impl FnOnce(String) -> String) -> Self;
+}
+
+impl ErrorExt for PluginError {
+    fn message(&self) -> &str {
+        match self {
+            PluginError::Network(m)
+            | PluginError::Parse(m)
+            | PluginError::NotFound(m)
+            | PluginError::Unsupported(m)
+            | PluginError::RateLimited(m)
+            | PluginError::InvalidInput(m)
+            | PluginError::Auth(m)
+            | PluginError::Internal(m) => m,
+        }
+    }
+
+    fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
+        match self {
+            PluginError::Network(m) => PluginError::Network(f(m)),
+            PluginError::Parse(m) => PluginError::Parse(f(m)),
+            PluginError::NotFound(m) => PluginError::NotFound(f(m)),
+            PluginError::Unsupported(m) => PluginError::Unsupported(f(m)),
+            PluginError::RateLimited(m) => PluginError::RateLimited(f(m)),
+            PluginError::InvalidInput(m) => PluginError::InvalidInput(f(m)),
+            PluginError::Auth(m) => PluginError::Auth(f(m)),
+            PluginError::Internal(m) => PluginError::Internal(f(m)),
+        }
     }
 }
 

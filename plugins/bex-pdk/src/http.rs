@@ -57,7 +57,11 @@ impl Request {
 
     /// Appends `key=value` to the query string, both percent-encoded.
     pub fn query(mut self, key: &str, value: impl std::fmt::Display) -> Self {
-        let sep = if self.inner.url.contains('?') { '&' } else { '?' };
+        let sep = if self.inner.url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         let value = value.to_string();
         self.inner.url = format!("{}{sep}{}={}", self.inner.url, encode(key), encode(&value));
         self
@@ -156,8 +160,16 @@ impl Request {
 
     /// Sends the request (asking for JSON) and decodes the body.
     pub fn json<T: DeserializeOwned>(self) -> Result<T, PluginError> {
-        let has_accept = self.inner.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept"));
-        let request = if has_accept { self } else { self.header("Accept", "application/json") };
+        let has_accept = self
+            .inner
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("accept"));
+        let request = if has_accept {
+            self
+        } else {
+            self.header("Accept", "application/json")
+        };
         request.send()?.json()
     }
 
@@ -235,9 +247,13 @@ mod tests {
 
     #[test]
     fn query_values_are_encoded_and_joined() {
-        let r = get("https://a.example/s").query("q", "tom & jerry").query("page", 2);
+        let r = get("https://a.example/s")
+            .query("q", "tom & jerry")
+            .query("page", 2);
         assert_eq!(r.url(), "https://a.example/s?q=tom%20%26%20jerry&page=2");
-        let r = get("https://a.example/s?x=1").query_opt("y", None::<u32>).query("z", "é");
+        let r = get("https://a.example/s?x=1")
+            .query_opt("y", None::<u32>)
+            .query("z", "é");
         assert_eq!(r.url(), "https://a.example/s?x=1&z=%C3%A9");
     }
 
@@ -245,11 +261,28 @@ mod tests {
     fn statuses_map_to_plugin_errors() {
         assert!(check_status(204, "u", true).is_ok());
         assert!(check_status(302, "u", false).is_ok());
-        assert!(matches!(check_status(302, "u", true), Err(PluginError::Network(_))));
-        assert!(matches!(check_status(401, "u", true), Err(PluginError::Auth(_))));
-        assert!(matches!(check_status(404, "u", true), Err(PluginError::NotFound(m)) if m == "u: HTTP 404"));
-        assert!(matches!(check_status(429, "u", true), Err(PluginError::RateLimited(_))));
-        assert!(matches!(check_status(422, "u", true), Err(PluginError::InvalidInput(_))));
-        assert!(matches!(check_status(503, "u", true), Err(PluginError::Network(_))));
+        assert!(matches!(
+            check_status(302, "u", true),
+            Err(PluginError::Network(_))
+        ));
+        assert!(matches!(
+            check_status(401, "u", true),
+            Err(PluginError::Auth(_))
+        ));
+        assert!(
+            matches!(check_status(404, "u", true), Err(PluginError::NotFound(m)) if m == "u: HTTP 404")
+        );
+        assert!(matches!(
+            check_status(429, "u", true),
+            Err(PluginError::RateLimited(_))
+        ));
+        assert!(matches!(
+            check_status(422, "u", true),
+            Err(PluginError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            check_status(503, "u", true),
+            Err(PluginError::Network(_))
+        ));
     }
 }

@@ -21,9 +21,9 @@ pub fn value<'a>(id: &'a str, kind: &str) -> Result<&'a str, PluginError> {
 
 /// The value of `id` if it is of `kind`, parsed (a number, say).
 pub fn parse<T: FromStr>(id: &str, kind: &str) -> Result<T, PluginError> {
-    value(id, kind)?
-        .parse()
-        .map_err(|_| PluginError::InvalidInput(format!("{id:?}: the value after {kind}: is not valid")))
+    value(id, kind)?.parse().map_err(|_| {
+        PluginError::InvalidInput(format!("{id:?}: the value after {kind}: is not valid"))
+    })
 }
 
 /// The kind and value of `id`.
@@ -42,10 +42,22 @@ mod tests {
         assert_eq!(make("show", 139), "show:139");
         assert_eq!(value("show:139", "show").unwrap(), "139");
         assert_eq!(parse::<u64>("show:139", "show").unwrap(), 139);
-        assert!(matches!(value("episode:1", "show"), Err(PluginError::InvalidInput(_))));
-        assert!(matches!(value("show:", "show"), Err(PluginError::InvalidInput(_))));
-        assert!(matches!(value("showtime:1", "show"), Err(PluginError::InvalidInput(_))));
-        assert!(matches!(parse::<u64>("show:x", "show"), Err(PluginError::InvalidInput(_))));
+        assert!(matches!(
+            value("episode:1", "show"),
+            Err(PluginError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            value("show:", "show"),
+            Err(PluginError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            value("showtime:1", "show"),
+            Err(PluginError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            parse::<u64>("show:x", "show"),
+            Err(PluginError::InvalidInput(_))
+        ));
         assert_eq!(split("a:b:c").unwrap(), ("a", "b:c"));
     }
 }

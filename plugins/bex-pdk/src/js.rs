@@ -16,8 +16,8 @@ pub fn call_fn<T: DeserializeOwned>(
     fn_source: &str,
     args: &impl Serialize,
 ) -> Result<T, PluginError> {
-    let args = serde_json::to_string(args)
-        .map_err(|e| PluginError::Internal(format!("js args: {e}")))?;
+    let args =
+        serde_json::to_string(args).map_err(|e| PluginError::Internal(format!("js args: {e}")))?;
     let out = wit::call_js_fn(name, fn_source, &args)?;
     decode(name, &out)
 }

@@ -40,7 +40,7 @@ pub fn get_json<T: DeserializeOwned>(key: &str) -> Result<Option<T>, PluginError
 
 /// Stores `value` as JSON under `key`.
 pub fn set_json(key: &str, value: &impl Serialize) -> Result<(), PluginError> {
-    let bytes = serde_json::to_vec(value)
-        .map_err(|e| PluginError::Internal(format!("kv {key:?}: {e}")))?;
+    let bytes =
+        serde_json::to_vec(value).map_err(|e| PluginError::Internal(format!("kv {key:?}: {e}")))?;
     set(key, &bytes)
 }

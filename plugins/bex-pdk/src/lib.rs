@@ -41,7 +41,7 @@ pub mod bindings {
 }
 
 pub use bindings::bex::plugin::types;
-pub use error::{Error, ResultExt};
+pub use error::{Error, ErrorExt, ResultExt};
 pub use types::*;
 
 #[doc(hidden)]
@@ -106,8 +106,11 @@ pub trait Articles {
     /// One page of article sections.
     fn get_articles(ctx: RequestContext, page: Option<String>) -> Result<ArticlePage>;
     /// Articles matching `query`.
-    fn search_articles(ctx: RequestContext, query: String, page: Option<String>)
-    -> Result<ArticlePage>;
+    fn search_articles(
+        ctx: RequestContext,
+        query: String,
+        page: Option<String>,
+    ) -> Result<ArticlePage>;
 }
 
 /// Generates the plugin's bindings from its `wit/` folder (a world that

@@ -26,7 +26,10 @@ mod tests {
     fn cursors_are_page_numbers() {
         assert_eq!(number(None, 1).unwrap(), 1);
         assert_eq!(number(Some("7"), 1).unwrap(), 7);
-        assert!(matches!(number(Some("x"), 1), Err(PluginError::InvalidInput(_))));
+        assert!(matches!(
+            number(Some("x"), 1),
+            Err(PluginError::InvalidInput(_))
+        ));
         assert_eq!(next(1, true).as_deref(), Some("2"));
         assert_eq!(next(1, false), None);
     }

@@ -10,7 +10,12 @@ use crate::types::*;
 
 /// An image by url.
 pub fn image(url: impl Into<String>) -> Image {
-    Image { url: url.into(), width: None, height: None, headers: vec![] }
+    Image {
+        url: url.into(),
+        width: None,
+        height: None,
+        headers: vec![],
+    }
 }
 
 /// A media card.
@@ -34,11 +39,19 @@ pub fn card(id: impl Into<String>, title: impl Into<String>) -> MediaCard {
 
 /// A category.
 pub fn category(id: impl Into<String>, title: impl Into<String>) -> Category {
-    Category { id: id.into(), title: title.into(), image: None }
+    Category {
+        id: id.into(),
+        title: title.into(),
+        image: None,
+    }
 }
 
 /// A home section of `items` in a row.
-pub fn section(id: impl Into<String>, title: impl Into<String>, items: Vec<MediaCard>) -> HomeSection {
+pub fn section(
+    id: impl Into<String>,
+    title: impl Into<String>,
+    items: Vec<MediaCard>,
+) -> HomeSection {
     HomeSection {
         id: id.into(),
         title: title.into(),
@@ -54,7 +67,12 @@ pub fn section(id: impl Into<String>, title: impl Into<String>, items: Vec<Media
 
 /// A page of results.
 pub fn paged(items: Vec<MediaCard>, next_page: Option<String>) -> PagedResult {
-    PagedResult { items, categories: vec![], next_page, total: None }
+    PagedResult {
+        items,
+        categories: vec![],
+        next_page,
+        total: None,
+    }
 }
 
 /// A title's details.
@@ -106,7 +124,11 @@ pub fn episode(id: impl Into<String>) -> Episode {
 
 /// A person in the cast.
 pub fn person(name: impl Into<String>) -> Person {
-    Person { name: name.into(), role: None, image: None }
+    Person {
+        name: name.into(),
+        role: None,
+        image: None,
+    }
 }
 
 /// A server.
@@ -136,6 +158,20 @@ pub fn stream(url: impl Into<String>, container: Container) -> StreamSource {
         expires_at: None,
         drm: None,
         extra: vec![],
+    }
+}
+
+/// A subtitle track of a stream.
+pub fn subtitle_track(url: impl Into<String>, format: SubtitleFormat) -> SubtitleTrack {
+    SubtitleTrack {
+        url: url.into(),
+        format,
+        language: None,
+        label: None,
+        headers: vec![],
+        forced: false,
+        hearing_impaired: false,
+        is_default: false,
     }
 }
 

@@ -35,6 +35,8 @@ pub struct Harness {
     data_dir: PathBuf,
     fixtures: PathBuf,
     id: String,
+    /// Global options before every call (`--locale`, `--region`).
+    global: Vec<String>,
 }
 
 /// A call that failed, as `bex --json` reports it (docs/errors.md).
@@ -63,7 +65,9 @@ impl Harness {
     /// wrong: it is for tests.
     pub fn new(dir: &str, crate_name: &str) -> Harness {
         let dir = Path::new(dir);
-        let bex = std::env::var_os("BEX_BIN").map(PathBuf::from).unwrap_or_else(|| "bex".into());
+        let bex = std::env::var_os("BEX_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "bex".into());
         let built = BUILT.get_or_init(|| build(dir, crate_name, &bex));
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let data_dir = built
@@ -72,14 +76,34 @@ impl Harness {
             .join(format!("{crate_name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data_dir);
         let mut install = Command::new(&bex);
-        install.arg("--data-dir").arg(&data_dir).arg("install").arg(&built.package);
+        install
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("install")
+            .arg(&built.package);
         run(install, "bex install");
         Harness {
             bex,
             data_dir,
             fixtures: dir.join("fixtures"),
             id: manifest_id(&dir.join("manifest.yaml")),
+            global: Vec::new(),
         }
+    }
+
+    /// Calls from now on carry the user's language (BCP 47, `de-DE`): the
+    /// request context's `locale`.
+    pub fn locale(mut self, tag: &str) -> Self {
+        self.global
+            .extend(["--locale".to_string(), tag.to_string()]);
+        self
+    }
+
+    /// Calls from now on carry the user's region (ISO 3166-1, `DE`).
+    pub fn region(mut self, code: &str) -> Self {
+        self.global
+            .extend(["--region".to_string(), code.to_string()]);
+        self
     }
 
     /// The plugin's id (from manifest.yaml).
@@ -90,7 +114,9 @@ impl Harness {
     /// Sets a secret for the plugin (`bex set-key`).
     pub fn set_secret(&self, key: &str, value: &str) -> &Self {
         let mut c = Command::new(&self.bex);
-        c.arg("--data-dir").arg(&self.data_dir).args(["set-key", &self.id, key, value]);
+        c.arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["set-key", &self.id, key, value]);
         run(c, "bex set-key");
         self
     }
@@ -101,7 +127,13 @@ impl Harness {
     pub fn call(&self, args: &[&str]) -> serde_json::Value {
         match self.try_call(args) {
             Ok(v) => v,
-            Err(f) => panic!("bex {} failed: {} ({}): {}", args.join(" "), f.code, f.number, f.message),
+            Err(f) => panic!(
+                "bex {} failed: {} ({}): {}",
+                args.join(" "),
+                f.code,
+                f.number,
+                f.message
+            ),
         }
     }
 
@@ -114,6 +146,7 @@ impl Harness {
             .arg("--replay")
             .arg(&self.fixtures)
             .arg("--json")
+            .args(&self.global)
             .arg(operation)
             .arg(&self.id)
             .args(rest)
@@ -134,7 +167,10 @@ impl Harness {
             });
         }
         Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("bex printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+            panic!(
+                "bex printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
         }))
     }
 }
@@ -148,12 +184,20 @@ fn build(dir: &Path, crate_name: &str, bex: &Path) -> Built {
     let metadata: serde_json::Value = serde_json::from_slice(&run(metadata, "cargo metadata"))
         .expect("cargo metadata prints JSON");
     let target_dir = PathBuf::from(
-        metadata["target_directory"].as_str().expect("cargo metadata names the target directory"),
+        metadata["target_directory"]
+            .as_str()
+            .expect("cargo metadata names the target directory"),
     );
     let mut build = Command::new(&cargo);
     build
         .current_dir(dir)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     run(build, "cargo build --release --target wasm32-wasip2");
     let wasm = target_dir
@@ -161,9 +205,15 @@ fn build(dir: &Path, crate_name: &str, bex: &Path) -> Built {
         .join(format!("{}.wasm", crate_name.replace('-', "_")));
     let package = target_dir.join(format!("{crate_name}.bex"));
     let mut pack = Command::new(bex);
-    pack.arg("pack").arg(dir.join("manifest.yaml")).arg(&wasm).arg(&package);
+    pack.arg("pack")
+        .arg(dir.join("manifest.yaml"))
+        .arg(&wasm)
+        .arg(&package);
     run(pack, "bex pack");
-    Built { package, target_dir }
+    Built {
+        package,
+        target_dir,
+    }
 }
 
 fn run(mut command: Command, what: &str) -> Vec<u8> {
@@ -183,8 +233,8 @@ fn run(mut command: Command, what: &str) -> Vec<u8> {
 
 /// The `id:` line of a manifest (the harness needs no YAML parser for it).
 fn manifest_id(manifest: &Path) -> String {
-    let text = std::fs::read_to_string(manifest)
-        .unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+    let text =
+        std::fs::read_to_string(manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
     text.lines()
         .find_map(|l| l.strip_prefix("id:"))
         .map(|v| v.trim().trim_matches('"').to_string())
