@@ -11,7 +11,9 @@ const BASE: &str = "https://api.tvmaze.com";
 pub fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<T, PluginError> {
     query
         .iter()
-        .fold(http::get(format!("{BASE}{path}")), |r, (k, v)| r.query(k, v))
+        .fold(http::get(format!("{BASE}{path}")), |r, (k, v)| {
+            r.query(k, v)
+        })
         .timeout_ms(10_000)
         .max_bytes(4 * 1024 * 1024)
         .json()

@@ -75,7 +75,9 @@ pub fn card(show: &api::Show) -> MediaCard {
 /// Whether a show passes the search filters TVmaze data can answer.
 pub fn passes(show: &api::Show, filters: &SearchFilters) -> bool {
     filters.kind.is_none_or(|k| k == kind(show))
-        && filters.year.is_none_or(|y| year(&show.premiered) == Some(y))
+        && filters
+            .year
+            .is_none_or(|y| year(&show.premiered) == Some(y))
         && filters
             .genre
             .as_deref()

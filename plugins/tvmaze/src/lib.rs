@@ -30,7 +30,10 @@ impl bex_pdk::Home for TvMaze {
     fn get_home(_ctx: RequestContext, page: Option<String>) -> Result<HomePage> {
         if page.is_some() {
             // One page of sections; "more" of each is a category.
-            return Ok(HomePage { sections: vec![], next_page: None });
+            return Ok(HomePage {
+                sections: vec![],
+                next_page: None,
+            });
         }
         let schedule: Vec<api::ScheduleEntry> = api::get("/schedule", &[("country", "US")])?;
         let mut today: Vec<api::Show> = Vec::new();
@@ -40,7 +43,7 @@ impl bex_pdk::Home for TvMaze {
             }
         }
         let mut popular: Vec<api::Show> = api::get("/shows", &[("page", "0")])?;
-        popular.sort_by(|a, b| b.weight.cmp(&a.weight));
+        popular.sort_by_key(|s| std::cmp::Reverse(s.weight));
         popular.truncate(24);
 
         let today = records::section("today", "Airing today (US)", cards(&today));
@@ -49,7 +52,10 @@ impl bex_pdk::Home for TvMaze {
         popular.layout = CardLayout::Grid;
         popular.show_rank = true;
         popular.categories = vec![records::category(SHOWS_CATEGORY, "All shows")];
-        Ok(HomePage { sections: vec![today, popular], next_page: None })
+        Ok(HomePage {
+            sections: vec![today, popular],
+            next_page: None,
+        })
     }
 }
 
@@ -64,7 +70,10 @@ impl bex_pdk::Category for TvMaze {
             Err(PluginError::NotFound(_)) => Vec::new(),
             other => other?,
         };
-        Ok(records::paged(cards(&shows), page::next(page, !shows.is_empty())))
+        Ok(records::paged(
+            cards(&shows),
+            page::next(page, !shows.is_empty()),
+        ))
     }
 }
 
@@ -100,8 +109,10 @@ impl bex_pdk::Info for TvMaze {
     fn get_info(_ctx: RequestContext, id: String) -> Result<MediaInfo> {
         let show_id: u64 = ids::parse(&id, "show")?;
         // TVmaze documents the embeds with literal brackets.
-        let show: api::Show =
-            api::get(&format!("/shows/{show_id}?embed[]=episodes&embed[]=cast"), &[])?;
+        let show: api::Show = api::get(
+            &format!("/shows/{show_id}?embed[]=episodes&embed[]=cast"),
+            &[],
+        )?;
         Ok(convert::info(show))
     }
 }

@@ -20,7 +20,12 @@ fn info_has_seasons_episodes_and_cast() {
     assert_eq!(info["title"], "Girls");
     let seasons = info["seasons"].as_array().unwrap();
     assert!(!seasons.is_empty());
-    assert!(seasons[0]["episodes"][0]["id"].as_str().unwrap().starts_with("episode:"));
+    assert!(
+        seasons[0]["episodes"][0]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("episode:")
+    );
     assert!(!info["cast"].as_array().unwrap().is_empty());
 }
 
@@ -41,9 +46,20 @@ fn errors_keep_their_stable_codes() {
     // TVmaze answers 404 for an unknown show: the plugin's `not-found`,
     // which the engine reports as PLUGIN_ERROR (code 12, docs/errors.md).
     let missing = h.try_call(&["info", "show:999999"]).unwrap_err();
-    assert_eq!((missing.code.as_str(), missing.number), ("PLUGIN_ERROR", 12));
-    assert!(missing.message.starts_with("not_found: "), "{}", missing.message);
+    assert_eq!(
+        (missing.code.as_str(), missing.number),
+        ("PLUGIN_ERROR", 12)
+    );
+    assert!(
+        missing.message.starts_with("not_found: "),
+        "{}",
+        missing.message
+    );
     // An id of another kind is `invalid-input`.
     let bad = h.try_call(&["info", "episode:1"]).unwrap_err();
-    assert!(bad.message.starts_with("invalid_input: "), "{}", bad.message);
+    assert!(
+        bad.message.starts_with("invalid_input: "),
+        "{}",
+        bad.message
+    );
 }
