@@ -157,6 +157,9 @@ fuzz: plugins
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	cd plugins && $(CARGO) fmt --all --check
+	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --target $(WASM) -- -D warnings
+	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 # Installs the libraries, header and `bex` from INSTALL_FROM (the release
 # build, made by `all`), a pkg-config file and a CMake package

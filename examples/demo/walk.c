@@ -92,7 +92,8 @@ static json *await(struct walk *w, const char *step, const char *label, uint64_t
     free(w->payload);
     w->payload = NULL;
     w->totals->steps++;
-    printf("  %-15s ", label);
+    /* A long label puts its summary on the next line, in the column. */
+    printf(strlen(label) > 15 ? "  %s\n                  " : "  %-15s ", label);
     if (id == 0) {
         char *message = bex_engine_last_error(w->engine);
         fail(w, "not accepted: %s", message ? message : "?");
