@@ -64,7 +64,12 @@ fn one(title: impl Into<String>) -> Result<PagedResult, PluginError> {
 }
 
 fn image(url: impl Into<String>) -> Image {
-    Image { url: url.into(), width: None, height: None, headers: vec![] }
+    Image {
+        url: url.into(),
+        width: None,
+        height: None,
+        headers: vec![],
+    }
 }
 
 /// `NAME=VALUE` as a pair (a name may hold anything but `=`).
@@ -87,11 +92,18 @@ fn fetch(url: &str, follow: bool) -> Result<PagedResult, PluginError> {
     fetch_with(url, follow, http::CacheMode::NoStore)
 }
 
-fn fetch_with(url: &str, follow: bool, cache_mode: http::CacheMode) -> Result<PagedResult, PluginError> {
+fn fetch_with(
+    url: &str,
+    follow: bool,
+    cache_mode: http::CacheMode,
+) -> Result<PagedResult, PluginError> {
     let response = http::send_request(&http::Request {
         method: http::Method::Get,
         url: url.to_string(),
-        headers: vec![("X-Test".into(), "1".into()), ("Host".into(), "spoofed.example".into())],
+        headers: vec![
+            ("X-Test".into(), "1".into()),
+            ("Host".into(), "spoofed.example".into()),
+        ],
         body: None,
         timeout_ms: Some(5_000),
         follow_redirects: follow,
@@ -100,7 +112,10 @@ fn fetch_with(url: &str, follow: bool, cache_mode: http::CacheMode) -> Result<Pa
     })
     .map_err(|e| PluginError::Network(format!("{e:?}")))?;
     let body = String::from_utf8_lossy(&response.body).into_owned();
-    one(format!("{} {} {}", response.status, response.final_url, body))
+    one(format!(
+        "{} {} {}",
+        response.status, response.final_url, body
+    ))
 }
 
 fn js_outcome(r: Result<String, js::JsError>) -> Result<PagedResult, PluginError> {
@@ -179,10 +194,14 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             for i in 0..n {
                 let key = format!("churn{i:06}");
                 if let Err(e) = kv::set(&key, b"x") {
-                    return Err(PluginError::Internal(format!("kv set after {i} turns: {e:?}")));
+                    return Err(PluginError::Internal(format!(
+                        "kv set after {i} turns: {e:?}"
+                    )));
                 }
                 if let Err(e) = kv::remove(&key) {
-                    return Err(PluginError::Internal(format!("kv remove after {i} turns: {e:?}")));
+                    return Err(PluginError::Internal(format!(
+                        "kv remove after {i} turns: {e:?}"
+                    )));
                 }
             }
             one(format!("churned {n}"))
@@ -200,7 +219,9 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
         "secrets" => {
             // Asks for many undeclared keys, each with a terminal escape.
             let n: usize = arg.parse().unwrap_or(1_000);
-            let found = (0..n).filter(|i| secrets::get(&format!("nope{i}\x1b[31m")).is_some()).count();
+            let found = (0..n)
+                .filter(|i| secrets::get(&format!("nope{i}\x1b[31m")).is_some())
+                .count();
             one(format!("found {found}"))
         }
         "log-controls" => {
@@ -245,20 +266,35 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
         }
         "js-opts" => {
             let mut f = arg.splitn(3, '\u{1f}');
-            let (ms, bytes, source) = (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
-            let opts = js::EvalOptions { timeout_ms: ms.parse().ok(), memory_limit_bytes: bytes.parse().ok() };
+            let (ms, bytes, source) = (
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+            );
+            let opts = js::EvalOptions {
+                timeout_ms: ms.parse().ok(),
+                memory_limit_bytes: bytes.parse().ok(),
+            };
             js_outcome(js::eval_js_opts(source, None, opts))
         }
         "js-call" => {
             let mut f = arg.splitn(3, '\u{1f}');
-            let (name, source, args) = (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
+            let (name, source, args) = (
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+            );
             js_outcome(js::call_js_fn(name, source, args))
         }
         "js-repeat" => {
             // N calls of one function, for the benchmarks: the last result.
             let mut f = arg.splitn(4, '\u{1f}');
-            let (n, name, source, args) =
-                (f.next().unwrap_or("1"), f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
+            let (n, name, source, args) = (
+                f.next().unwrap_or("1"),
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+            );
             let mut last = js::call_js_fn(name, source, args);
             for _ in 1..n.parse::<u32>().unwrap_or(1) {
                 last = js::call_js_fn(name, source, args);
@@ -279,7 +315,9 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             c.poster = Some(i);
             Ok(page(vec![c]))
         }
-        other => Err(PluginError::InvalidInput(format!("unknown command {other:?}"))),
+        other => Err(PluginError::InvalidInput(format!(
+            "unknown command {other:?}"
+        ))),
     }
 }
 
@@ -291,12 +329,16 @@ impl exports::bex::plugin::search::Guest for Hostile {
         page_cursor: Option<String>,
     ) -> Result<PagedResult, PluginError> {
         if query == "echo" {
-            let mut c = card(format!("{}|{:?}|{:?}", ctx.request_id, ctx.locale, ctx.region));
+            let mut c = card(format!(
+                "{}|{:?}|{:?}",
+                ctx.request_id, ctx.locale, ctx.region
+            ));
             c.kind = filters.kind;
             c.year = filters.year;
             c.genres = filters.genre.into_iter().collect();
             c.extra = ctx.extra;
-            c.extra.push(("deadline_ms".into(), ctx.deadline_ms.to_string()));
+            c.extra
+                .push(("deadline_ms".into(), ctx.deadline_ms.to_string()));
             c.extra.push(("sort".into(), format!("{:?}", filters.sort)));
             c.description = page_cursor;
             return Ok(page(vec![c]));
@@ -307,7 +349,10 @@ impl exports::bex::plugin::search::Guest for Hostile {
 }
 
 impl exports::bex::plugin::home::Guest for Hostile {
-    fn get_home(_ctx: RequestContext, page_cursor: Option<String>) -> Result<HomePage, PluginError> {
+    fn get_home(
+        _ctx: RequestContext,
+        page_cursor: Option<String>,
+    ) -> Result<HomePage, PluginError> {
         Ok(HomePage {
             sections: vec![HomeSection {
                 id: "s".into(),
@@ -317,7 +362,11 @@ impl exports::bex::plugin::home::Guest for Hostile {
                 more: Some("all".into()),
                 layout: CardLayout::List,
                 show_rank: true,
-                categories: vec![Category { id: "all".into(), title: "All".into(), image: None }],
+                categories: vec![Category {
+                    id: "all".into(),
+                    title: "All".into(),
+                    image: None,
+                }],
                 extra: vec![],
             }],
             next_page: page_cursor.map(|p| format!("{p}+1")),
@@ -326,7 +375,11 @@ impl exports::bex::plugin::home::Guest for Hostile {
 }
 
 impl exports::bex::plugin::category::Guest for Hostile {
-    fn get_category(_ctx: RequestContext, id: String, page_cursor: Option<String>) -> Result<PagedResult, PluginError> {
+    fn get_category(
+        _ctx: RequestContext,
+        id: String,
+        page_cursor: Option<String>,
+    ) -> Result<PagedResult, PluginError> {
         one(format!("{id}/{}", page_cursor.unwrap_or_default()))
     }
 }
@@ -356,7 +409,11 @@ impl exports::bex::plugin::info::Guest for Hostile {
             status: None,
             runtime_minutes: None,
             content_rating: None,
-            cast: vec![Person { name: "Someone".into(), role: None, image: at("cast") }],
+            cast: vec![Person {
+                name: "Someone".into(),
+                role: None,
+                image: at("cast"),
+            }],
             external_ids: vec![],
             dub_status: DubStatus::empty(),
             seasons: vec![Season {
@@ -378,7 +435,11 @@ impl exports::bex::plugin::info::Guest for Hostile {
                 }],
             }],
             play_id: None,
-            trailers: if field == "trailer" { vec![url.to_string()] } else { vec![] },
+            trailers: if field == "trailer" {
+                vec![url.to_string()]
+            } else {
+                vec![]
+            },
             recommendations: vec![recommendation],
             extra: vec![],
         })
@@ -390,7 +451,11 @@ impl exports::bex::plugin::servers::Guest for Hostile {
         Ok(vec![Server {
             id: format!("{id}$srv=1"),
             name: "Test server".into(),
-            url: Some(id.strip_prefix("url=").unwrap_or("https://media.example.org/embed/1").into()),
+            url: Some(
+                id.strip_prefix("url=")
+                    .unwrap_or("https://media.example.org/embed/1")
+                    .into(),
+            ),
             language: Some("en".into()),
             dub_status: DubStatus::SUBBED | DubStatus::DUBBED,
             quality: Some(1080),
@@ -408,7 +473,10 @@ fn knob(extra: &[Pair], key: &str) -> Option<String> {
 fn knob_pairs(extra: &[Pair], prefix: &str) -> Vec<Pair> {
     extra
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|name| (name.to_string(), v.clone())))
+        .filter_map(|(k, v)| {
+            k.strip_prefix(prefix)
+                .map(|name| (name.to_string(), v.clone()))
+        })
         .collect()
 }
 
@@ -435,7 +503,8 @@ fn stream(server: &Server, extra: &[Pair]) -> StreamSource {
             .into_iter()
             .collect(),
         subtitles: vec![SubtitleTrack {
-            url: knob(extra, "subtitle").unwrap_or_else(|| "https://media.example.org/en.vtt".into()),
+            url: knob(extra, "subtitle")
+                .unwrap_or_else(|| "https://media.example.org/en.vtt".into()),
             format: SubtitleFormat::Vtt,
             language: Some("en".into()),
             label: None,
@@ -447,7 +516,8 @@ fn stream(server: &Server, extra: &[Pair]) -> StreamSource {
         expires_at: Some(1_900_000_000_000),
         drm: Some(Drm {
             scheme: DrmScheme::Widevine,
-            license_url: knob(extra, "license").unwrap_or_else(|| "https://license.example.org/".into()),
+            license_url: knob(extra, "license")
+                .unwrap_or_else(|| "https://license.example.org/".into()),
             headers: knob_pairs(extra, "license-header:"),
             certificate_url: knob(extra, "certificate"),
         }),
@@ -456,7 +526,10 @@ fn stream(server: &Server, extra: &[Pair]) -> StreamSource {
 }
 
 impl exports::bex::plugin::streams::Guest for Hostile {
-    fn resolve_stream(_ctx: RequestContext, server: Server) -> Result<Vec<StreamSource>, PluginError> {
+    fn resolve_stream(
+        _ctx: RequestContext,
+        server: Server,
+    ) -> Result<Vec<StreamSource>, PluginError> {
         let mut streams = vec![stream(&server, &server.extra)];
         if knob(&server.extra, "after-good").is_some() {
             streams.insert(0, stream(&server, &[]));
@@ -466,7 +539,10 @@ impl exports::bex::plugin::streams::Guest for Hostile {
 }
 
 impl exports::bex::plugin::subtitles::Guest for Hostile {
-    fn search_subtitles(_ctx: RequestContext, query: SubtitleQuery) -> Result<Vec<SubtitleEntry>, PluginError> {
+    fn search_subtitles(
+        _ctx: RequestContext,
+        query: SubtitleQuery,
+    ) -> Result<Vec<SubtitleEntry>, PluginError> {
         Ok(query
             .languages
             .iter()
@@ -487,7 +563,9 @@ impl exports::bex::plugin::subtitles::Guest for Hostile {
 
     fn download_subtitle(_ctx: RequestContext, id: String) -> Result<SubtitleFile, PluginError> {
         Ok(SubtitleFile {
-            file_name: id.strip_prefix("name=").map_or_else(|| format!("{id}.srt"), str::to_string),
+            file_name: id
+                .strip_prefix("name=")
+                .map_or_else(|| format!("{id}.srt"), str::to_string),
             format: SubtitleFormat::Srt,
             language: None,
             content: "1\n00:00:01,000 --> 00:00:02,000\nHello\n".into(),
@@ -496,11 +574,21 @@ impl exports::bex::plugin::subtitles::Guest for Hostile {
 }
 
 impl exports::bex::plugin::articles::Guest for Hostile {
-    fn get_articles(_ctx: RequestContext, page_cursor: Option<String>) -> Result<ArticlePage, PluginError> {
-        Ok(ArticlePage { sections: vec![], next_page: page_cursor })
+    fn get_articles(
+        _ctx: RequestContext,
+        page_cursor: Option<String>,
+    ) -> Result<ArticlePage, PluginError> {
+        Ok(ArticlePage {
+            sections: vec![],
+            next_page: page_cursor,
+        })
     }
 
-    fn search_articles(_ctx: RequestContext, query: String, _page: Option<String>) -> Result<ArticlePage, PluginError> {
+    fn search_articles(
+        _ctx: RequestContext,
+        query: String,
+        _page: Option<String>,
+    ) -> Result<ArticlePage, PluginError> {
         Ok(ArticlePage {
             sections: vec![ArticleSection {
                 id: "results".into(),
