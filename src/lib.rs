@@ -41,6 +41,7 @@ pub mod package;
 mod permits;
 mod scheduler;
 pub mod store;
+pub mod types;
 
 pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};

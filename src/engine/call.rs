@@ -7,6 +7,7 @@ use std::time::Instant;
 use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
+use super::invoke::{self, Args, Returned};
 use super::registry::{Export, Limits, Loaded};
 use super::{values, vet};
 use crate::cancel::{CancelToken, Cancelled};
@@ -134,7 +135,14 @@ pub(crate) struct CallSpec<'a> {
     pub max_result_bytes: usize,
     pub request_id: &'a str,
     pub op: Operation,
+    /// The request context and the typed arguments.
+    pub ctx: crate::types::RequestContext,
+    pub args: Args,
+    /// The same arguments as dynamic values, for the legacy call path.
     pub params: Vec<Val>,
+    /// Call through dynamic `Val`s and `serde_json::Value`s, as before
+    /// typed calls (bench only: `EngineConfig::legacy_call_path`).
+    pub legacy: bool,
     /// The export's limits, its timeout possibly lowered by the caller.
     pub limits: Limits,
     pub cancel: &'a CancelToken,
@@ -186,13 +194,26 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     }
     let outcome = (|| {
         let instance = loaded.pre.instantiate(&mut store)?;
+        if !spec.legacy {
+            let (ctx, args, max) = (spec.ctx, spec.args, spec.max_result_bytes);
+            let returned = invoke::invoke(
+                &mut store,
+                &instance,
+                &export.func,
+                ctx,
+                args,
+                loaded.results,
+                max,
+            )?;
+            return Ok(Raw::Typed(returned));
+        }
         let func = instance
             .get_func(&mut store, export.func)
             .ok_or_else(|| wasmtime::format_err!("the export vanished"))?;
         let mut results = [Val::Bool(false)];
         func.call(&mut store, &spec.params, &mut results)?;
         let [result] = results;
-        Ok::<Val, wasmtime::Error>(result)
+        Ok::<Raw, wasmtime::Error>(Raw::Legacy(result))
     })();
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     let stderr = store.data_mut().drain_stdio();
@@ -200,7 +221,13 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
         Err(e) => Err(classify(loaded, spec.op, &e, store.data(), &stderr, limits)),
         Ok(value) => {
             commit_kv(loaded, store.data_mut());
-            match finish(loaded, spec.op, value, store.data(), spec.max_result_bytes) {
+            let finished = match value {
+                Raw::Typed(r) => {
+                    finish_typed(loaded, spec.op, r, store.data(), spec.max_result_bytes)
+                }
+                Raw::Legacy(v) => finish(loaded, spec.op, v, store.data(), spec.max_result_bytes),
+            };
+            match finished {
                 // The plugin gave up because its host calls used up the
                 // deadline: that is the call's timeout.
                 Err(e) if Instant::now() >= deadline => Err(CallError::Timeout {
@@ -218,6 +245,12 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     }
     store.data_mut().log.finish();
     CallOutcome { result, fuel_used }
+}
+
+/// What the export returned, before it becomes the call's result.
+enum Raw {
+    Typed(Returned),
+    Legacy(Val),
 }
 
 fn commit_kv(loaded: &Loaded, state: &mut HostState) {
@@ -342,7 +375,6 @@ fn finish(
     state: &HostState,
     max: usize,
 ) -> Result<String, CallError> {
-    let id = loaded.plugin.id.clone();
     match value {
         Val::Result(Ok(Some(ok))) => {
             // The player acts on what passes: fetches its urls, sends its
@@ -376,24 +408,7 @@ fn finish(
                 ),
                 other => ("internal".into(), other.to_string()),
             };
-            let plugin = format!("{kind}: {message}");
-            if let Some(blocked) = &state.http.blocked {
-                return Err(CallError::NetworkBlocked {
-                    id,
-                    blocked: blocked.clone(),
-                    plugin,
-                });
-            }
-            if let (Some(failure), "network" | "rate_limited") =
-                (&state.http.failure, kind.as_str())
-            {
-                return Err(CallError::Network {
-                    id,
-                    failure: failure.clone(),
-                    plugin,
-                });
-            }
-            Err(CallError::Plugin { id, kind, message })
+            Err(plugin_failure(loaded, state, kind, message))
         }
         other => Err(fault(
             loaded,
@@ -401,6 +416,52 @@ fn finish(
             format!("unexpected result shape {other:?}"),
         )),
     }
+}
+
+fn finish_typed(
+    loaded: &Loaded,
+    op: Operation,
+    returned: Returned,
+    state: &HostState,
+    max: usize,
+) -> Result<String, CallError> {
+    match returned {
+        Returned::Json(json) => Ok(json),
+        Returned::Error(e) => {
+            let (kind, message) = invoke::error_parts(&e);
+            Err(plugin_failure(loaded, state, kind.into(), message.into()))
+        }
+        Returned::Refused(violation) => {
+            Err(fault(loaded, op, format!("result check: {violation}")))
+        }
+        Returned::TooLarge(len) => Err(fault(
+            loaded,
+            op,
+            format!("result too large: {len} bytes of JSON, the limit is {max}"),
+        )),
+    }
+}
+
+/// A `plugin-error`, reported as what caused it: a request the sandbox
+/// refused, a network failure, or the plugin's own error.
+fn plugin_failure(loaded: &Loaded, state: &HostState, kind: String, message: String) -> CallError {
+    let id = loaded.plugin.id.clone();
+    let plugin = format!("{kind}: {message}");
+    if let Some(blocked) = &state.http.blocked {
+        return CallError::NetworkBlocked {
+            id,
+            blocked: blocked.clone(),
+            plugin,
+        };
+    }
+    if let (Some(failure), "network" | "rate_limited") = (&state.http.failure, kind.as_str()) {
+        return CallError::Network {
+            id,
+            failure: failure.clone(),
+            plugin,
+        };
+    }
+    CallError::Plugin { id, kind, message }
 }
 
 #[cfg(test)]

@@ -70,6 +70,8 @@ pub struct EngineConfig {
     pub(crate) per_operation: BTreeMap<Operation, OperationLimits>,
     pub(crate) ceilings: OperationLimits,
     pub(crate) max_result_bytes: usize,
+    /// Bench only: the dynamic call path (see `legacy_call_path`).
+    pub(crate) legacy_call_path: bool,
     pub(crate) max_instances: u32,
     pub(crate) lanes: [LaneSize; 3],
     pub(crate) breaker_threshold: u32,
@@ -128,6 +130,7 @@ impl EngineConfig {
                 memory_mb: Some(MAX_MEMORY_MB),
             },
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            legacy_call_path: false,
             max_instances: DEFAULT_MAX_INSTANCES,
             lanes: DEFAULT_LANES,
             breaker_threshold: DEFAULT_BREAKER_THRESHOLD,
@@ -193,6 +196,15 @@ impl EngineConfig {
     /// Defaults to [`DEFAULT_MAX_RESULT_BYTES`] (16 MiB).
     pub fn max_result_bytes(mut self, bytes: usize) -> Self {
         self.max_result_bytes = bytes.max(1024);
+        self
+    }
+
+    /// Calls go through dynamic `Val`s and `serde_json::Value`s, the path
+    /// before typed calls. Only for `make bench`'s before/after comparison
+    /// and the test that both paths write the same JSON; it will go.
+    #[doc(hidden)]
+    pub fn legacy_call_path(mut self, on: bool) -> Self {
+        self.legacy_call_path = on;
         self
     }
 

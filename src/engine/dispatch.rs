@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use super::invoke::Args;
 use super::registry::{self, LoadFailure, Loaded};
 use super::stats::stats_entry;
 use super::{CallError, CallOptions, Engine, Inner, Request, call, values};
@@ -20,6 +21,15 @@ use crate::host::http::PluginNet;
 use crate::manifest::validate_plugin_id;
 use crate::permits::Refused;
 use crate::scheduler::{CancelOutcome, Lane};
+use crate::types::RequestContext;
+
+/// A call's arguments: the request context and the operation's arguments,
+/// typed, and the same as dynamic values for the legacy path.
+struct CallArgs {
+    ctx: RequestContext,
+    args: Args,
+    params: Vec<wasmtime::component::Val>,
+}
 
 /// The lane an operation runs on unless the caller picks one: starting
 /// playback (`get-servers`, `resolve-stream`) on Control, browsing on
@@ -150,8 +160,19 @@ impl Inner {
             .map(|((name, ty), v)| values::from_json(ty, v, &name.replace('-', "_")))
             .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(Error::InvalidArgument)?;
+        let typed = CallArgs {
+            ctx: RequestContext {
+                request_id: request_id.clone(),
+                locale: options.locale.clone(),
+                region: options.region.clone(),
+                deadline_ms: limits.timeout.as_millis() as u64,
+                extra: options.extra.clone(),
+            },
+            args: Args::of(request).map_err(Error::InvalidArgument)?,
+            params,
+        };
         let started = Instant::now();
-        let result = self.admitted(&loaded, export, op, params, limits, &request_id, cancel);
+        let result = self.admitted(&loaded, export, op, typed, limits, &request_id, cancel);
         let outcome = result.as_ref().map(|(_, _)| ()).map_err(Error::code);
         let fuel = result.as_ref().map_or(0, |(_, f)| *f);
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
@@ -168,7 +189,7 @@ impl Inner {
         loaded: &Loaded,
         export: &registry::Export,
         op: Operation,
-        params: Vec<wasmtime::component::Val>,
+        args: CallArgs,
         limits: registry::Limits,
         request_id: &str,
         cancel: &CancelToken,
@@ -209,7 +230,10 @@ impl Inner {
                 max_result_bytes: self.config.max_result_bytes,
                 request_id,
                 op,
-                params,
+                ctx: args.ctx,
+                args: args.args,
+                params: args.params,
+                legacy: self.config.legacy_call_path,
                 limits,
                 cancel,
                 keep_js: crate::scheduler::current_worker_key() == self.lanes_key,

@@ -9,6 +9,7 @@ mod call;
 mod config;
 mod config_json;
 mod dispatch;
+mod invoke;
 pub(crate) mod linker;
 mod registry;
 mod request;

@@ -16,9 +16,11 @@ fn snake(name: &str) -> String {
 /// the 7.199999809265137 its exact `f64` value prints as); non-finite
 /// floats have no JSON form and become `null`.
 fn f32_json(f: f32) -> Json {
-    // `f32`'s Display is the shortest string that reads back as the same
-    // f32; as an f64 that decimal prints the same way.
-    let shortest: f64 = f.to_string().parse().unwrap_or(f64::NAN);
+    // serde_json writes an f32 as ryu does: the shortest digits that read
+    // back as the same f32 (the typed path writes exactly this); as an f64
+    // that decimal prints the same way.
+    let text = serde_json::to_string(&f).unwrap_or_default();
+    let shortest: f64 = text.parse().unwrap_or(f64::NAN);
     serde_json::Number::from_f64(shortest).map_or(Json::Null, Json::Number)
 }
 

@@ -14,6 +14,7 @@
 //! only for a violation.
 
 mod rules;
+pub(crate) mod typed;
 
 use std::fmt;
 

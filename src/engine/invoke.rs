@@ -1,0 +1,157 @@
+//! Calling an export with typed values: arguments lowered from the
+//! contract's Rust types (`crate::types`), the result lifted straight into
+//! them, checked (`vet::typed`) and written as the JSON of docs/json.md
+//! in one pass. No dynamic `Val` trees and no intermediate JSON values.
+
+use serde::Serialize;
+use wasmtime::Store;
+use wasmtime::component::{ComponentExportIndex, ComponentNamedList, Instance, Lift, Lower};
+
+use super::request::Request;
+use super::vet::{self, Policy};
+use crate::host::HostState;
+use crate::types::{
+    ArticlePage, HomePage, MediaInfo, PagedResult, PluginError, RequestContext, SearchFilters,
+    Server, StreamSource, SubtitleEntry, SubtitleFile, SubtitleQuery,
+};
+
+/// An operation's arguments after the request context.
+#[derive(Clone, Debug)]
+pub(crate) enum Args {
+    Home(Option<String>),
+    Category(String, Option<String>),
+    Search(String, SearchFilters, Option<String>),
+    Info(String),
+    Servers(String),
+    Stream(Server),
+    SearchSubtitles(SubtitleQuery),
+    DownloadSubtitle(String),
+    Articles(Option<String>),
+    SearchArticles(String, Option<String>),
+}
+
+impl Args {
+    /// The typed arguments of `request`. Structured arguments are JSON in
+    /// the mapping of docs/json.md, already checked against the export's
+    /// types; a failure here names the argument.
+    pub fn of(request: &Request) -> Result<Args, String> {
+        fn typed<T: serde::de::DeserializeOwned>(
+            what: &str,
+            v: &serde_json::Value,
+        ) -> Result<T, String> {
+            T::deserialize(v).map_err(|e| format!("{what}: {e}"))
+        }
+        Ok(match request {
+            Request::Home { page } => Args::Home(page.clone()),
+            Request::Category { id, page } => Args::Category(id.clone(), page.clone()),
+            Request::Search {
+                query,
+                filters,
+                page,
+            } => Args::Search(query.clone(), typed("filters", filters)?, page.clone()),
+            Request::Info { id } => Args::Info(id.clone()),
+            Request::Servers { id } => Args::Servers(id.clone()),
+            Request::Stream { server } => Args::Stream(typed("server", server)?),
+            Request::SearchSubtitles { query } => Args::SearchSubtitles(typed("query", query)?),
+            Request::DownloadSubtitle { id } => Args::DownloadSubtitle(id.clone()),
+            Request::Articles { page } => Args::Articles(page.clone()),
+            Request::SearchArticles { query, page } => {
+                Args::SearchArticles(query.clone(), page.clone())
+            }
+        })
+    }
+}
+
+/// What the plugin returned.
+pub(crate) enum Returned {
+    /// The result's JSON, checked.
+    Json(String),
+    /// The plugin's own error.
+    Error(PluginError),
+    /// A field the player must not act on (the violation, for the fault).
+    Refused(String),
+    /// The JSON would be this many bytes, over the limit.
+    TooLarge(usize),
+}
+
+/// Calls `func` of `instance` with `ctx` and `args`, and turns the result
+/// into [`Returned`].
+pub(crate) fn invoke(
+    store: &mut Store<HostState>,
+    instance: &Instance,
+    func: &ComponentExportIndex,
+    ctx: RequestContext,
+    args: Args,
+    policy: Policy,
+    max_bytes: usize,
+) -> wasmtime::Result<Returned> {
+    let (s, i, f) = (store, instance, func);
+    let (p, m) = (policy, max_bytes);
+    Ok(match args {
+        Args::Home(page) => finish(call::<_, HomePage>(s, i, f, (ctx, page))?, p, m),
+        Args::Category(id, page) => finish(call::<_, PagedResult>(s, i, f, (ctx, id, page))?, p, m),
+        Args::Search(query, filters, page) => finish(
+            call::<_, PagedResult>(s, i, f, (ctx, query, filters, page))?,
+            p,
+            m,
+        ),
+        Args::Info(id) => finish(call::<_, MediaInfo>(s, i, f, (ctx, id))?, p, m),
+        Args::Servers(id) => finish(call::<_, Vec<Server>>(s, i, f, (ctx, id))?, p, m),
+        Args::Stream(server) => finish(call::<_, Vec<StreamSource>>(s, i, f, (ctx, server))?, p, m),
+        Args::SearchSubtitles(query) => {
+            finish(call::<_, Vec<SubtitleEntry>>(s, i, f, (ctx, query))?, p, m)
+        }
+        Args::DownloadSubtitle(id) => finish(call::<_, SubtitleFile>(s, i, f, (ctx, id))?, p, m),
+        Args::Articles(page) => finish(call::<_, ArticlePage>(s, i, f, (ctx, page))?, p, m),
+        Args::SearchArticles(query, page) => {
+            finish(call::<_, ArticlePage>(s, i, f, (ctx, query, page))?, p, m)
+        }
+    })
+}
+
+/// The typed call itself; the export's type is checked against `P` and
+/// `R` (a plugin whose types drift from the contract fails here).
+fn call<P, R>(
+    store: &mut Store<HostState>,
+    instance: &Instance,
+    func: &ComponentExportIndex,
+    params: P,
+) -> wasmtime::Result<Result<R, PluginError>>
+where
+    P: ComponentNamedList + Lower + Send + Sync + 'static,
+    R: Lift + Send + Sync + 'static,
+{
+    let typed = instance.get_typed_func::<P, (Result<R, PluginError>,)>(&mut *store, func)?;
+    Ok(typed.call(&mut *store, params)?.0)
+}
+
+fn finish<R: Serialize>(result: Result<R, PluginError>, policy: Policy, max: usize) -> Returned {
+    let value = match result {
+        Ok(v) => v,
+        Err(e) => return Returned::Error(e),
+    };
+    // The player acts on what passes: fetches its urls, sends its headers,
+    // writes its files.
+    if let Err(v) = vet::typed::check(&value, policy) {
+        return Returned::Refused(v.to_string());
+    }
+    let json = serde_json::to_string(&value).expect("the contract's types serialize");
+    if json.len() > max {
+        return Returned::TooLarge(json.len());
+    }
+    Returned::Json(json)
+}
+
+/// The `kind` and message of a plugin error, as docs/json.md names them.
+pub(crate) fn error_parts(e: &PluginError) -> (&'static str, &str) {
+    match e {
+        PluginError::Network(m) => ("network", m),
+        PluginError::Parse(m) => ("parse", m),
+        PluginError::NotFound(m) => ("not_found", m),
+        PluginError::Unsupported(m) => ("unsupported", m),
+        PluginError::RateLimited(m) => ("rate_limited", m),
+        PluginError::InvalidInput(m) => ("invalid_input", m),
+        PluginError::Auth(m) => ("auth", m),
+        PluginError::Internal(m) => ("internal", m),
+    }
+}
