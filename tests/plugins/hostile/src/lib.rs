@@ -26,6 +26,8 @@ wit_bindgen::generate!({
     generate_all,
 });
 
+mod memory;
+
 use bex::plugin::types::*;
 use bex::plugin::{clock, http, js, kv, log, rng, secrets};
 use std::hint::black_box;
@@ -303,6 +305,13 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
         }
         "js-clear" => one(format!("{}", js::clear_js_fn(arg))),
         "time" => one(format!("{} {}", clock::now_ms(), clock::monotonic())),
+        // `mem-write:PATTERN`, `mem-scan:PATTERN`, `mem-both:PATTERN`.
+        "mem-write" => one(format!("{}", memory::write(arg, 8))),
+        "mem-scan" => one(format!("{}", memory::scan(arg))),
+        "mem-both" => {
+            memory::write(arg, 1);
+            one(format!("{}", memory::scan(arg)))
+        }
         "poster" => {
             let mut c = card("poster");
             c.poster = Some(image(arg));
