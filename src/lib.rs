@@ -15,6 +15,8 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[doc(hidden)]
+pub mod bench_hooks;
 mod bindings;
 mod cancel;
 pub mod component;

@@ -1,0 +1,13 @@
+//! Entry points `make bench` measures on their own (benches/). Not a
+//! stable API.
+
+use serde::Serialize;
+
+use crate::engine::vet;
+
+/// The result-to-JSON step of a call, alone: the checks of the result's
+/// urls, headers and file names, then the JSON text.
+pub fn result_json<T: Serialize>(result: &T) -> Result<String, String> {
+    vet::typed::check(result, vet::Policy::default()).map_err(|v| v.to_string())?;
+    serde_json::to_string(result).map_err(|e| e.to_string())
+}
