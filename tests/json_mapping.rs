@@ -113,3 +113,80 @@ fn shortest_floats_escapes_and_nulls_are_as_mapping_v1_says() {
     );
     assert!(all.contains(":null"), "none is null");
 }
+
+#[test]
+fn the_typed_api_returns_the_values_the_json_describes() {
+    let t = engine(|c| c);
+    for seed in 0..20 {
+        let seed = seed.to_string();
+        let typed = t.engine.info(ID, &seed).unwrap();
+        let json = t
+            .engine
+            .call(ID, &Request::Info { id: seed.clone() })
+            .unwrap();
+        assert_eq!(serde_json::to_string(&typed).unwrap(), json, "seed {seed}");
+        let home = t.engine.home(ID, Some(&seed)).unwrap();
+        let json = t
+            .engine
+            .call(
+                ID,
+                &Request::Home {
+                    page: Some(seed.clone()),
+                },
+            )
+            .unwrap();
+        assert_eq!(serde_json::to_string(&home).unwrap(), json, "seed {seed}");
+        let servers = t.engine.servers(ID, &seed).unwrap();
+        for server in &servers {
+            // A server goes back to the plugin as it came.
+            let streams = t.engine.stream(ID, server).unwrap();
+            let json = t
+                .engine
+                .call(
+                    ID,
+                    &Request::Stream {
+                        server: serde_json::to_value(server).unwrap(),
+                    },
+                )
+                .unwrap();
+            assert_eq!(serde_json::to_string(&streams).unwrap(), json);
+        }
+    }
+    // Asking for another type than the operation's is the caller's mistake.
+    let wrong = t.engine.call_typed::<bex_engine::types::HomePage>(
+        ID,
+        &Request::Info { id: "1".into() },
+        &Default::default(),
+        &bex_engine::CancelToken::new(),
+    );
+    let e = wrong.unwrap_err();
+    assert_eq!(e.code(), bex_engine::ErrorCode::InvalidArgument);
+    assert!(e.to_string().contains("get_info returns MediaInfo"), "{e}");
+}
+
+#[test]
+fn the_typed_api_on_a_real_plugin_and_its_errors() {
+    use bex_engine::types::{MediaKind, SearchFilters};
+    let t = TestEngine::new(|c| c.replay_dir(common::root().join("plugins/tvmaze/fixtures")));
+    let (manifest, component) = common::tvmaze();
+    t.engine
+        .install(&bex_engine::pack(&manifest, component).unwrap(), false)
+        .unwrap();
+    let page = t
+        .engine
+        .search("bex.tvmaze", "girls", &SearchFilters::default(), None)
+        .unwrap();
+    assert_eq!(page.items[0].title, "Girls");
+    assert_eq!(page.items[0].kind, Some(MediaKind::Series));
+    assert_eq!(page.items[0].rating, Some(6.5));
+    let info = t.engine.info("bex.tvmaze", "show:139").unwrap();
+    assert!(
+        info.seasons
+            .iter()
+            .any(|s| s.number == 1 && !s.episodes.is_empty())
+    );
+    let missing = t.engine.info("bex.tvmaze", "show:999999").unwrap_err();
+    assert_eq!(missing.code(), bex_engine::ErrorCode::PluginError);
+    let unsupported = t.engine.servers("bex.tvmaze", "episode:1").unwrap_err();
+    assert_eq!(unsupported.code(), bex_engine::ErrorCode::Unsupported);
+}

@@ -7,7 +7,7 @@ use std::time::Instant;
 use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
-use super::invoke::{self, Args, Returned};
+use super::invoke::{self, Args, Output, Payload, Returned};
 use super::registry::{Export, Limits, Loaded};
 use super::{values, vet};
 use crate::cancel::{CancelToken, Cancelled};
@@ -141,8 +141,11 @@ pub(crate) struct CallSpec<'a> {
     /// The same arguments as dynamic values, for the legacy call path.
     pub params: Vec<Val>,
     /// Call through dynamic `Val`s and `serde_json::Value`s, as before
-    /// typed calls (bench only: `EngineConfig::legacy_call_path`).
+    /// typed calls (bench only: `EngineConfig::legacy_call_path`); always
+    /// JSON.
     pub legacy: bool,
+    /// JSON text or the typed value.
+    pub output: Output,
     /// The export's limits, its timeout possibly lowered by the caller.
     pub limits: Limits,
     pub cancel: &'a CancelToken,
@@ -153,7 +156,7 @@ pub(crate) struct CallSpec<'a> {
 
 /// The outcome, and what it cost.
 pub(crate) struct CallOutcome {
-    pub result: Result<String, CallError>,
+    pub result: Result<Payload, CallError>,
     pub fuel_used: u64,
 }
 
@@ -204,6 +207,7 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
                 args,
                 loaded.results,
                 max,
+                spec.output,
             )?;
             return Ok(Raw::Typed(returned));
         }
@@ -225,7 +229,8 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
                 Raw::Typed(r) => {
                     finish_typed(loaded, spec.op, r, store.data(), spec.max_result_bytes)
                 }
-                Raw::Legacy(v) => finish(loaded, spec.op, v, store.data(), spec.max_result_bytes),
+                Raw::Legacy(v) => finish(loaded, spec.op, v, store.data(), spec.max_result_bytes)
+                    .map(Payload::Json),
             };
             match finished {
                 // The plugin gave up because its host calls used up the
@@ -424,9 +429,9 @@ fn finish_typed(
     returned: Returned,
     state: &HostState,
     max: usize,
-) -> Result<String, CallError> {
+) -> Result<Payload, CallError> {
     match returned {
-        Returned::Json(json) => Ok(json),
+        Returned::Ok(payload) => Ok(payload),
         Returned::Error(e) => {
             let (kind, message) = invoke::error_parts(&e);
             Err(plugin_failure(loaded, state, kind.into(), message.into()))

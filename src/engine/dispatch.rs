@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::invoke::Args;
+use super::invoke::{Args, Output, Payload};
 use super::registry::{self, LoadFailure, Loaded};
 use super::stats::stats_entry;
 use super::{CallError, CallOptions, Engine, Inner, Request, call, values};
@@ -18,7 +18,8 @@ use crate::contract::Operation;
 use crate::error::{Error, Result};
 use crate::host::PluginEnv;
 use crate::host::http::PluginNet;
-use crate::manifest::validate_plugin_id;
+use crate::host::log::{CallLog, LogLevel};
+use crate::manifest::{Network, validate_plugin_id};
 use crate::permits::Refused;
 use crate::scheduler::{CancelOutcome, Lane};
 use crate::types::RequestContext;
@@ -116,6 +117,21 @@ impl Inner {
         options: &CallOptions,
         cancel: &CancelToken,
     ) -> Result<String> {
+        match self.call_for(id, request, options, cancel, Output::Json)? {
+            Payload::Json(json) => Ok(json),
+            Payload::Value(_) => unreachable!("JSON was asked for"),
+        }
+    }
+
+    /// [`Inner::call`] with the result as JSON text or as the typed value.
+    pub(super) fn call_for(
+        &self,
+        id: &str,
+        request: &Request,
+        options: &CallOptions,
+        cancel: &CancelToken,
+        output: Output,
+    ) -> Result<Payload> {
         validate_plugin_id(id)?;
         let loaded = self.loaded(id)?;
         if !loaded.plugin.enabled {
@@ -172,7 +188,16 @@ impl Inner {
             params,
         };
         let started = Instant::now();
-        let result = self.admitted(&loaded, export, op, typed, limits, &request_id, cancel);
+        let result = self.admitted(
+            &loaded,
+            export,
+            op,
+            typed,
+            limits,
+            &request_id,
+            cancel,
+            output,
+        );
         let outcome = result.as_ref().map(|(_, _)| ()).map_err(Error::code);
         let fuel = result.as_ref().map_or(0, |(_, f)| *f);
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
@@ -193,7 +218,8 @@ impl Inner {
         limits: registry::Limits,
         request_id: &str,
         cancel: &CancelToken,
-    ) -> Result<(String, u64)> {
+        output: Output,
+    ) -> Result<(Payload, u64)> {
         let id = &loaded.plugin.id;
         let admission = self
             .breakers
@@ -234,6 +260,7 @@ impl Inner {
                 args: args.args,
                 params: args.params,
                 legacy: self.config.legacy_call_path,
+                output,
                 limits,
                 cancel,
                 keep_js: crate::scheduler::current_worker_key() == self.lanes_key,
@@ -242,6 +269,35 @@ impl Inner {
         let result = outcome.result.map_err(Error::from);
         admission.finish(result.as_ref().map(|_| ()).map_err(Error::code));
         result.map(|json| (json, outcome.fuel_used))
+    }
+
+    /// A manifest's network limits lowered to the engine's ceilings, with a
+    /// warning for each lowered one.
+    fn network_within_ceilings(&self, id: &str, asked: &Network) -> Network {
+        let mut n = asked.clone();
+        let mut log = CallLog::new(self.config.log_sink.clone(), id, "load");
+        for (name, v, max) in [
+            (
+                "rate_per_minute",
+                &mut n.rate_per_minute,
+                self.config.max_rate_per_minute,
+            ),
+            (
+                "concurrent",
+                &mut n.concurrent,
+                self.config.max_concurrent_requests,
+            ),
+        ] {
+            if *v > max {
+                log.engine(
+                    LogLevel::Warn,
+                    format!("network.{name} {v} lowered to the engine ceiling {max}"),
+                );
+                *v = max;
+            }
+        }
+        log.finish();
+        n
     }
 
     /// The plugin ready to call, loading it if needed.
@@ -255,13 +311,14 @@ impl Inner {
         }
         let plugin = self.store.plugin(id)?;
         let m = &plugin.manifest;
+        let network = self.network_within_ceilings(&plugin.id, &m.network);
         let env = PluginEnv {
             id: plugin.id.clone(),
             store: Some(self.store.clone()),
             storage_quota: m.storage.enabled.then_some(m.storage.quota_bytes),
             secrets: Arc::from(m.secrets.clone()),
             net: (!m.network.hosts.is_empty())
-                .then(|| Arc::new(PluginNet::new(self.http.clone(), m.network.clone()))),
+                .then(|| Arc::new(PluginNet::new(self.http.clone(), network))),
             sink: self.config.log_sink.clone(),
             js: Some(self.js.clone()),
             fixed_clock_ms: self.http.replay_clock_ms(),

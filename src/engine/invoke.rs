@@ -62,10 +62,25 @@ impl Args {
     }
 }
 
+/// What a call hands back: JSON text (the C ABI, the CLI, `Engine::call`)
+/// or the typed value (the typed Rust API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Output {
+    Json,
+    Value,
+}
+
+/// A checked result in the form asked for.
+pub(crate) enum Payload {
+    Json(String),
+    /// The operation's result type (`PagedResult`, `Vec<Server>`...).
+    Value(Box<dyn std::any::Any + Send>),
+}
+
 /// What the plugin returned.
 pub(crate) enum Returned {
-    /// The result's JSON, checked.
-    Json(String),
+    /// The result, checked.
+    Ok(Payload),
     /// The plugin's own error.
     Error(PluginError),
     /// A field the player must not act on (the violation, for the fault).
@@ -84,9 +99,10 @@ pub(crate) fn invoke(
     args: Args,
     policy: Policy,
     max_bytes: usize,
+    output: Output,
 ) -> wasmtime::Result<Returned> {
     let (s, i, f) = (store, instance, func);
-    let (p, m) = (policy, max_bytes);
+    let (p, m) = ((policy, output), max_bytes);
     Ok(match args {
         Args::Home(page) => finish(call::<_, HomePage>(s, i, f, (ctx, page))?, p, m),
         Args::Category(id, page) => finish(call::<_, PagedResult>(s, i, f, (ctx, id, page))?, p, m),
@@ -125,7 +141,11 @@ where
     Ok(typed.call(&mut *store, params)?.0)
 }
 
-fn finish<R: Serialize>(result: Result<R, PluginError>, policy: Policy, max: usize) -> Returned {
+fn finish<R: Serialize + Send + 'static>(
+    result: Result<R, PluginError>,
+    (policy, output): (Policy, Output),
+    max: usize,
+) -> Returned {
     let value = match result {
         Ok(v) => v,
         Err(e) => return Returned::Error(e),
@@ -135,11 +155,14 @@ fn finish<R: Serialize>(result: Result<R, PluginError>, policy: Policy, max: usi
     if let Err(v) = vet::typed::check(&value, policy) {
         return Returned::Refused(v.to_string());
     }
+    if output == Output::Value {
+        return Returned::Ok(Payload::Value(Box::new(value)));
+    }
     let json = serde_json::to_string(&value).expect("the contract's types serialize");
     if json.len() > max {
         return Returned::TooLarge(json.len());
     }
-    Returned::Json(json)
+    Returned::Ok(Payload::Json(json))
 }
 
 /// The `kind` and message of a plugin error, as docs/json.md names them.

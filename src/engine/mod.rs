@@ -15,6 +15,7 @@ mod registry;
 mod request;
 mod stats;
 mod ticker;
+mod typed_api;
 pub(crate) mod values;
 pub(crate) mod vet;
 mod wasm;

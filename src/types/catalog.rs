@@ -244,7 +244,7 @@ pub enum SortOrder {
 }
 
 /// Optional search filters; a plugin ignores those it cannot apply.
-#[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
 pub struct SearchFilters {
     /// What kind of title it is.

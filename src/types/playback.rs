@@ -211,7 +211,7 @@ pub struct StreamSource {
 }
 
 /// What to look subtitles up for.
-#[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
 pub struct SubtitleQuery {
     /// The title as the source shows it.
