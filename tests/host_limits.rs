@@ -147,3 +147,74 @@ fn the_clis_verbose_output_is_escaped() {
         assert!(!has_raw_control(line), "{line:?}");
     }
 }
+
+/// The test plugin with `network` settings, reaching a loopback server.
+fn networked(
+    network: &'static str,
+    configure: impl FnOnce(bex_engine::EngineConfig) -> bex_engine::EngineConfig,
+) -> (common::server::Server, TestEngine) {
+    let server = common::server::Server::start();
+    let t = TestEngine::new(|c| {
+        configure(
+            c.allow_private_networks(true)
+                .resolve("api.bex.test", &[std::net::Ipv4Addr::LOCALHOST.into()]),
+        )
+    });
+    Hostile {
+        hosts: vec![server.host("api.bex.test")],
+        network,
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    (server, t)
+}
+
+fn lowered(t: &TestEngine) -> Vec<String> {
+    t.logs()
+        .into_iter()
+        .filter(|r| {
+            r.source == LogSource::Engine && r.message.contains("lowered to the engine ceiling")
+        })
+        .map(|r| r.message)
+        .collect()
+}
+
+#[test]
+fn network_asks_above_the_engine_ceilings_are_lowered_and_logged() {
+    let (s, t) = networked("  rate_per_minute: 600\n  concurrent: 4", |c| {
+        c.network_ceilings(10, 2)
+    });
+    let url = s.url("api.bex.test", "/ok");
+    // A ceiling of 10 a minute allows a burst of one.
+    assert!(t.search(ID, &format!("fetch:{url}")).is_ok());
+    let refused = t.search(ID, &format!("fetch:{url}")).unwrap_err();
+    assert!(refused.to_string().contains("RateLimited"), "{refused}");
+    assert_eq!(s.hits("/ok"), 1);
+    assert_eq!(
+        lowered(&t),
+        [
+            "network.rate_per_minute 600 lowered to the engine ceiling 10",
+            "network.concurrent 4 lowered to the engine ceiling 2"
+        ]
+    );
+}
+
+#[test]
+fn a_raised_ceiling_gives_a_manifest_more_than_the_default() {
+    // 20,000 a minute: more than a default engine gives (6000).
+    let (s, t) = networked("  rate_per_minute: 20000", |c| {
+        c.network_ceilings(20_000, 32)
+    });
+    let url = s.url("api.bex.test", "/ok");
+    for _ in 0..30 {
+        t.search(ID, &format!("fetch:{url}")).unwrap();
+    }
+    assert_eq!(s.hits("/ok"), 30);
+    assert!(lowered(&t).is_empty(), "{:?}", lowered(&t));
+    let (_s, t) = networked("  rate_per_minute: 20000", |c| c);
+    t.search(ID, "ok:").unwrap();
+    assert_eq!(
+        lowered(&t),
+        ["network.rate_per_minute 20000 lowered to the engine ceiling 6000"]
+    );
+}

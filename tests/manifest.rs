@@ -324,7 +324,7 @@ fn host_patterns_are_validated_and_named_by_index() {
 fn numeric_ranges_name_their_field() {
     for (find, replace, field) in [
         ("concurrent: 3", "concurrent: 0", "network.concurrent"),
-        ("concurrent: 3", "concurrent: 33", "network.concurrent"),
+        ("concurrent: 3", "concurrent: 257", "network.concurrent"),
         (
             "rate_per_minute: 30",
             "rate_per_minute: 0",
@@ -332,7 +332,7 @@ fn numeric_ranges_name_their_field() {
         ),
         (
             "rate_per_minute: 30",
-            "rate_per_minute: 6001",
+            "rate_per_minute: 600001",
             "network.rate_per_minute",
         ),
         ("quota_kb: 256", "quota_kb: 0", "storage.quota_kb"),

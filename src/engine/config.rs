@@ -39,6 +39,10 @@ pub const DEFAULT_MAX_INSTANCES: u32 = 4;
 /// The longest deadline or cooldown the engine accepts (a day); longer
 /// settings are lowered to it.
 const MAX_DURATION_MS: u64 = 24 * 60 * 60 * 1000;
+/// Default ceiling on a manifest's `network.rate_per_minute`.
+pub const DEFAULT_MAX_RATE_PER_MINUTE: u32 = 6000;
+/// Default ceiling on a manifest's `network.concurrent`.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 32;
 /// Default number of host HTTP requests on the wire at once, all plugins.
 pub const DEFAULT_MAX_HTTP_IN_FLIGHT: u32 = 8;
 /// Default consecutive faults that open a plugin's circuit breaker.
@@ -72,6 +76,9 @@ pub struct EngineConfig {
     pub(crate) max_result_bytes: usize,
     /// Bench only: the dynamic call path (see `legacy_call_path`).
     pub(crate) legacy_call_path: bool,
+    /// Ceilings on a manifest's network rate and concurrency.
+    pub(crate) max_rate_per_minute: u32,
+    pub(crate) max_concurrent_requests: u32,
     pub(crate) max_instances: u32,
     pub(crate) lanes: [LaneSize; 3],
     pub(crate) breaker_threshold: u32,
@@ -131,6 +138,8 @@ impl EngineConfig {
             },
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             legacy_call_path: false,
+            max_rate_per_minute: DEFAULT_MAX_RATE_PER_MINUTE,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             max_instances: DEFAULT_MAX_INSTANCES,
             lanes: DEFAULT_LANES,
             breaker_threshold: DEFAULT_BREAKER_THRESHOLD,
@@ -196,6 +205,18 @@ impl EngineConfig {
     /// Defaults to [`DEFAULT_MAX_RESULT_BYTES`] (16 MiB).
     pub fn max_result_bytes(mut self, bytes: usize) -> Self {
         self.max_result_bytes = bytes.max(1024);
+        self
+    }
+
+    /// The most a manifest's `network.rate_per_minute` and
+    /// `network.concurrent` get (a manifest may ask up to 600,000 and 256):
+    /// higher asks are lowered to these, with a warning in the log when the
+    /// plugin loads. Defaults to [`DEFAULT_MAX_RATE_PER_MINUTE`] (6000) and
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`] (32); raise them for a trusted
+    /// local source or a benchmark. Each is at least 1.
+    pub fn network_ceilings(mut self, rate_per_minute: u32, concurrent: u32) -> Self {
+        self.max_rate_per_minute = rate_per_minute.max(1);
+        self.max_concurrent_requests = concurrent.max(1);
         self
     }
 

@@ -21,6 +21,8 @@ struct Doc {
     lanes: Option<BTreeMap<String, LaneDoc>>,
     max_executions: Option<u32>,
     max_http_in_flight: Option<u32>,
+    max_rate_per_minute: Option<u32>,
+    max_concurrent_requests: Option<u32>,
     breaker: Option<BreakerDoc>,
     limits: Option<OperationLimits>,
     ceilings: Option<OperationLimits>,
@@ -133,6 +135,13 @@ impl EngineConfig {
         if let Some(n) = doc.max_http_in_flight {
             c = c.max_http_in_flight(n);
         }
+        if doc.max_rate_per_minute.is_some() || doc.max_concurrent_requests.is_some() {
+            let rate = doc.max_rate_per_minute.unwrap_or(c.max_rate_per_minute);
+            let concurrent = doc
+                .max_concurrent_requests
+                .unwrap_or(c.max_concurrent_requests);
+            c = c.network_ceilings(rate, concurrent);
+        }
         if let Some(b) = doc.breaker {
             let threshold = b.threshold.unwrap_or(c.breaker_threshold);
             let cooldown = b
@@ -190,6 +199,7 @@ mod tests {
             r#"{"lanes": {"user": {"workers": 2}}, "max_executions": 3,
                 "breaker": {"threshold": 2, "cooldown_ms": 50},
                 "max_http_in_flight": 5, "allow_private_networks": true,
+                "max_rate_per_minute": 60000,
                 "limits": {"timeout_ms": 1000},
                 "js": {"memory_bytes": 8388608, "runtimes_per_plugin": 1, "timeout_ms": 500}}"#,
         )
@@ -200,6 +210,10 @@ mod tests {
                 .memory_bytes(8 << 20)
                 .runtimes_per_plugin(1)
                 .timeout(Duration::from_millis(500))
+        );
+        assert_eq!(
+            (c.max_rate_per_minute, c.max_concurrent_requests),
+            (60_000, 32)
         );
         assert_eq!(c.lanes[Lane::User as usize].workers, 2);
         assert_eq!(c.lanes[Lane::User as usize].capacity, 256);

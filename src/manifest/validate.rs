@@ -16,8 +16,12 @@ const MAX_NAME: usize = 100;
 const MAX_AUTHORS: usize = 16;
 const MAX_AUTHOR: usize = 100;
 const MAX_HOSTS: usize = 64;
-const MAX_CONCURRENT: i64 = 32;
-const MAX_RATE_PER_MINUTE: i64 = 6000;
+/// Most a manifest may ask; an engine lowers it to its own ceiling
+/// (`EngineConfig::network_ceilings`, 32 by default).
+const MAX_CONCURRENT: i64 = 256;
+/// Most a manifest may ask; an engine lowers it to its own ceiling
+/// (`EngineConfig::network_ceilings`, 6000 by default).
+const MAX_RATE_PER_MINUTE: i64 = 600_000;
 const MAX_QUOTA_KB: i64 = 64 * 1024;
 const MAX_SECRETS: usize = 32;
 const MAX_SECRET_NAME: usize = 64;
