@@ -90,7 +90,11 @@ impl Rng {
     fn url(&mut self) -> String {
         let path = self.pick(&["a", "video/1.m3u8", "p%20q.mp4", "x?y=1&z=%22"]);
         let host = self.pick(&["cdn.example.org", "media.example.com:8443", "[2001:db8::1]"]);
-        let host = if host.starts_with('[') { "img.example.net" } else { host };
+        let host = if host.starts_with('[') {
+            "img.example.net"
+        } else {
+            host
+        };
         format!("https://{host}/{path}")
     }
     fn pairs(&mut self) -> Vec<Pair> {
@@ -99,11 +103,20 @@ impl Rng {
     fn headers(&mut self) -> Vec<Pair> {
         self.list(3, |r| {
             let name = r.pick(&["Referer", "X-Token", "User-Agent", "Origin"]);
-            (name.to_string(), r.pick(&["", "a b", "ünï", "https://x.example.org/"]).to_string())
+            (
+                name.to_string(),
+                r.pick(&["", "a b", "ünï", "https://x.example.org/"])
+                    .to_string(),
+            )
         })
     }
     fn image(&mut self) -> Image {
-        Image { url: self.url(), width: self.opt(Rng::u32), height: self.opt(Rng::u32), headers: self.headers() }
+        Image {
+            url: self.url(),
+            width: self.opt(Rng::u32),
+            height: self.opt(Rng::u32),
+            headers: self.headers(),
+        }
     }
     fn dub(&mut self) -> DubStatus {
         let mut d = DubStatus::empty();
@@ -117,7 +130,18 @@ impl Rng {
     }
     fn kind(&mut self) -> MediaKind {
         use MediaKind::*;
-        self.pick(&[Movie, Series, Anime, Cartoon, Documentary, Live, Music, Podcast, Audiobook, Other])
+        self.pick(&[
+            Movie,
+            Series,
+            Anime,
+            Cartoon,
+            Documentary,
+            Live,
+            Music,
+            Podcast,
+            Audiobook,
+            Other,
+        ])
     }
     fn status(&mut self) -> MediaStatus {
         use MediaStatus::*;
@@ -145,7 +169,11 @@ impl Rng {
         }
     }
     fn category(&mut self) -> types::Category {
-        types::Category { id: self.text(), title: self.text(), image: self.opt(Rng::image) }
+        types::Category {
+            id: self.text(),
+            title: self.text(),
+            image: self.opt(Rng::image),
+        }
     }
     fn paged(&mut self) -> PagedResult {
         PagedResult {
@@ -277,7 +305,12 @@ impl Category for Random {
 }
 
 impl Search for Random {
-    fn search(_: RequestContext, query: String, _: SearchFilters, _: Option<String>) -> Result<PagedResult> {
+    fn search(
+        _: RequestContext,
+        query: String,
+        _: SearchFilters,
+        _: Option<String>,
+    ) -> Result<PagedResult> {
         Ok(Rng::new(&query).paged())
     }
 }
@@ -302,7 +335,11 @@ impl Info for Random {
             status: r.opt(Rng::status),
             runtime_minutes: r.opt(Rng::u32),
             content_rating: r.opt(Rng::text),
-            cast: r.list(3, |r| Person { name: r.text(), role: r.opt(Rng::text), image: r.opt(Rng::image) }),
+            cast: r.list(3, |r| Person {
+                name: r.text(),
+                role: r.opt(Rng::text),
+                image: r.opt(Rng::image),
+            }),
             external_ids: r.pairs(),
             dub_status: r.dub(),
             seasons: r.list(2, |r| Season {
