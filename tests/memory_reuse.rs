@@ -31,3 +31,34 @@ fn a_reused_slot_holds_nothing_of_the_previous_call() {
         );
     }
 }
+
+#[test]
+fn a_slot_freed_on_one_thread_is_free_for_the_next_call_on_any() {
+    // Execution permits admit as many calls as there are slots, so a call
+    // holding one must always find a slot: freed slots may not wait in a
+    // per-thread queue (wasmtime's decommit batching) while another
+    // thread's call finds the pool full.
+    let t = TestEngine::new(|c| c.max_instances(2));
+    Hostile::default().install(&t.engine);
+    std::thread::scope(|s| {
+        let calls: Vec<_> = (0..6)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..150)
+                        .filter_map(|_| t.search(ID, "ok:").err())
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for c in calls {
+            let errors = c.join().unwrap();
+            assert!(
+                errors.is_empty(),
+                "{} calls failed, e.g. {}",
+                errors.len(),
+                errors[0]
+            );
+        }
+    });
+}

@@ -60,10 +60,11 @@ pub(crate) fn wasm_config(settings: Option<&EngineConfig>) -> wasmtime::Config {
             // with memset instead of madvise, so they stay mapped and the
             // next call in the slot takes no page faults there (a call's
             // heap: parsing a response, building the result). Pages above
-            // that are released as before, in batches.
+            // that are released as before. No decommit batching: a slot
+            // waiting in a batch is not free, and a call holding an
+            // execution permit must always find one.
             .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
             .table_keep_resident(64 << 10)
-            .decommit_batch_size(8)
             // Linux 6.7+: reset only the pages a call touched.
             .pagemap_scan(wasmtime::Enabled::Auto);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

@@ -59,6 +59,10 @@ pub trait Home {
 }
 
 /// `category`: a paged list behind a section's "more" or a category id.
+///
+/// The trait takes the name `bex_pdk::Category`; the contract's record of
+/// that name is `bex_pdk::types::Category` (build it with
+/// [`records::category`]).
 pub trait Category {
     /// One page of the category `id`.
     fn get_category(ctx: RequestContext, id: String, page: Option<String>) -> Result<PagedResult>;
