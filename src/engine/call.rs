@@ -7,7 +7,7 @@ use std::time::Instant;
 use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
-use super::invoke::{self, Args, Output, Payload, Returned};
+use super::invoke::{self, Args, Finish, Output, Payload, Returned};
 use super::registry::{Export, Limits, Loaded};
 use super::{values, vet};
 use crate::cancel::{CancelToken, Cancelled};
@@ -198,16 +198,18 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     let outcome = (|| {
         let instance = loaded.pre.instantiate(&mut store)?;
         if !spec.legacy {
-            let (ctx, args, max) = (spec.ctx, spec.args, spec.max_result_bytes);
+            let how = Finish {
+                policy: loaded.results,
+                max_bytes: spec.max_result_bytes,
+                output: spec.output,
+            };
             let returned = invoke::invoke(
                 &mut store,
                 &instance,
                 &export.func,
-                ctx,
-                args,
-                loaded.results,
-                max,
-                spec.output,
+                spec.ctx,
+                spec.args,
+                how,
             )?;
             return Ok(Raw::Typed(returned));
         }

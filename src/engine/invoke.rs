@@ -89,6 +89,15 @@ pub(crate) enum Returned {
     TooLarge(usize),
 }
 
+/// How a result is finished: checked with `policy`, at most `max_bytes`
+/// of JSON, handed back as `output`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Finish {
+    pub policy: Policy,
+    pub max_bytes: usize,
+    pub output: Output,
+}
+
 /// Calls `func` of `instance` with `ctx` and `args`, and turns the result
 /// into [`Returned`].
 pub(crate) fn invoke(
@@ -97,12 +106,10 @@ pub(crate) fn invoke(
     func: &ComponentExportIndex,
     ctx: RequestContext,
     args: Args,
-    policy: Policy,
-    max_bytes: usize,
-    output: Output,
+    how: Finish,
 ) -> wasmtime::Result<Returned> {
     let (s, i, f) = (store, instance, func);
-    let (p, m) = ((policy, output), max_bytes);
+    let (p, m) = ((how.policy, how.output), how.max_bytes);
     Ok(match args {
         Args::Home(page) => finish(call::<_, HomePage>(s, i, f, (ctx, page))?, p, m),
         Args::Category(id, page) => finish(call::<_, PagedResult>(s, i, f, (ctx, id, page))?, p, m),
