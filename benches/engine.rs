@@ -7,10 +7,13 @@
 //!    limits beyond fuel and epoch), p50 and p99.
 //! 3. and 4. The C ABI and the lanes (see `lanes.rs`).
 //! 5. The host's JavaScript (see `js.rs`).
+//! 6. The call path on a realistic job: fetch, parse, 50 cards (see
+//!    `call_path.rs`).
 //!
 //! `make bench` then prints the stripped sizes of the static library and
 //! of a C player linked against it.
 
+mod call_path;
 mod js;
 mod lanes;
 
@@ -229,4 +232,5 @@ fn main() {
     drop(engine);
     lanes::run(dir.path(), &hostile);
     js::run(dir.path(), &hostile);
+    call_path::run(dir.path());
 }
