@@ -7,10 +7,13 @@
 //!    limits beyond fuel and epoch), p50 and p99.
 //! 3. and 4. The C ABI and the lanes (see `lanes.rs`).
 //! 5. The host's JavaScript (see `js.rs`).
+//! 6. The call path on a realistic job: fetch, parse, 50 cards (see
+//!    `call_path.rs`).
 //!
 //! `make bench` then prints the stripped sizes of the static library and
 //! of a C player linked against it.
 
+mod call_path;
 mod js;
 mod lanes;
 
@@ -73,6 +76,42 @@ impl WasiView for BareState {
     }
 }
 
+/// A wasmtime engine for the bare baselines: `config` with the component
+/// model, fuel and epochs (what a host needs to bound a call), nothing else.
+pub(crate) fn bare_engine(config: &mut wasmtime::Config) -> wasmtime::Engine {
+    config
+        .wasm_component_model(true)
+        .consume_fuel(true)
+        .epoch_interruption(true);
+    wasmtime::Engine::new(config).unwrap()
+}
+
+/// Defines every `bex:plugin/` function `component` imports, except those
+/// of the interfaces in `keep` (defined by the caller), as one that traps.
+pub(crate) fn stub_imports<T: 'static>(
+    linker: &mut Linker<T>,
+    component: &Component,
+    keep: &[&str],
+) {
+    use wasmtime::component::types::ComponentItem;
+    let engine = component.engine();
+    for (name, import) in component.component_type().imports(engine) {
+        let ComponentItem::ComponentInstance(inst) = import.ty else {
+            continue;
+        };
+        if !name.starts_with("bex:plugin/") || keep.contains(&name) {
+            continue;
+        }
+        let mut li = linker.instance(name).unwrap();
+        for (f, item) in inst.exports(engine) {
+            if let ComponentItem::ComponentFunc(_) = item.ty {
+                li.func_new(f, |_, _, _, _| wasmtime::bail!("unused"))
+                    .unwrap();
+            }
+        }
+    }
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -128,29 +167,11 @@ fn main() {
     };
     engine.call("bex.hostile", &request).unwrap();
 
-    let mut config = wasmtime::Config::new();
-    config
-        .wasm_component_model(true)
-        .consume_fuel(true)
-        .epoch_interruption(true);
-    let wasm_engine = wasmtime::Engine::new(&config).unwrap();
+    let wasm_engine = bare_engine(&mut wasmtime::Config::new());
     let component = Component::new(&wasm_engine, &hostile).unwrap();
     let mut linker = Linker::<BareState>::new(&wasm_engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-    for (name, import) in component.component_type().imports(&wasm_engine) {
-        if let wasmtime::component::types::ComponentItem::ComponentInstance(inst) = import.ty {
-            if !name.starts_with("bex:plugin/") {
-                continue;
-            }
-            let mut li = linker.instance(name).unwrap();
-            for (f, item) in inst.exports(&wasm_engine) {
-                if let wasmtime::component::types::ComponentItem::ComponentFunc(_) = item.ty {
-                    li.func_new(f, |_, _, _, _| wasmtime::bail!("unused"))
-                        .unwrap();
-                }
-            }
-        }
-    }
+    stub_imports(&mut linker, &component, &[]);
     let pre = linker.instantiate_pre(&component).unwrap();
     let indices = bare::exports::bex::plugin::search::GuestIndices::new(&pre).unwrap();
     let ctx = bare::bex::plugin::types::RequestContext {
@@ -211,4 +232,5 @@ fn main() {
     drop(engine);
     lanes::run(dir.path(), &hostile);
     js::run(dir.path(), &hostile);
+    call_path::run(dir.path());
 }

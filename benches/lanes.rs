@@ -14,10 +14,10 @@ use bex_engine::{CallOptions, Engine, EngineConfig, Request};
 use crossbeam_channel::{Sender, bounded, unbounded};
 
 /// A loopback HTTP/1.1 server with keep-alive that answers every request
-/// after `delay` (one thread per connection), so the throughput run
-/// measures the engine, not connection set-up. Binds 127.0.0.1 only; it
+/// with `body` after `delay` (one thread per connection), so the runs
+/// measure the engine, not connection set-up. Binds 127.0.0.1 only; it
 /// lives until the bench process exits.
-fn slow_server(delay: Duration) -> u16 {
+pub(crate) fn serve(delay: Duration, body: &'static str) -> u16 {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -40,8 +40,9 @@ fn slow_server(delay: Duration) -> u16 {
                             Ok(_) => {}
                         }
                     }
-                    std::thread::sleep(delay);
-                    let body = "slow";
+                    if !delay.is_zero() {
+                        std::thread::sleep(delay);
+                    }
                     let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
                     if conn.write_all(head.as_bytes()).is_err()
                         || conn.write_all(body.as_bytes()).is_err()
@@ -121,7 +122,7 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
     let recorded = serde_json::json!({"replay_dir": fixtures.to_str().unwrap()});
     let loopback = serde_json::json!({"allow_private_networks": true, "resolve": {"api.bex.test": ["127.0.0.1"]}});
     // Host patterns name the port they reach (docs/manifest.md).
-    let port = slow_server(Duration::from_millis(5));
+    let port = serve(Duration::from_millis(5), "slow");
     let lat = package(dir, "bex.lat", &format!("\"api.bex.test:{port}\""), hostile);
     let empty = "search \"ok\" (an empty call)";
     compare_c_abi(dir, "lat", empty, &recorded, &lat, "bex.lat", "ok");
@@ -230,7 +231,7 @@ fn compare_c_abi(
 }
 
 fn throughput(dir: &Path, hostile: &[u8]) {
-    let port = slow_server(Duration::from_millis(5));
+    let port = serve(Duration::from_millis(5), "slow");
     let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     let engine = Engine::open(
         EngineConfig::new(dir.join("throughput"))
