@@ -9,8 +9,9 @@
 //!   configuration, and with the BEX engine's wasmtime settings (pooling
 //!   allocator, bounds checks), which leaves only what BEX adds around the
 //!   call;
-//! - b: before/after: the same call on the dynamic path
-//!   (`EngineConfig::legacy_call_path`) vs. typed calls;
+//! - b: before/after: the same call on the path before issue 10
+//!   (`EngineConfig::legacy_call_path`: dynamic lifting, memory released
+//!   between calls) vs. typed calls with memory kept resident;
 //! - c: the result-to-JSON step alone (`bench_hooks::result_json`: result
 //!   checks + serde_json) vs. serde_json writing the same 50 cards from
 //!   plain structs (byte-identical output, checked);
@@ -157,7 +158,7 @@ pub fn run(dir: &Path) {
         &mut || drop(typed.call("bex.job-b", &fetch).unwrap()),
     ]);
     report(
-        "b. before/after: Engine::call on the dynamic path (Val, serde_json::Value) vs typed calls:",
+        "b. before/after: Engine::call as before (Val, serde_json::Value, memory released) vs now:",
         &["before: legacy_call_path(true)", "after: typed (default)"],
         samples,
         &[("speedup before/after", 0, 1, ">= 2x at p50")],

@@ -12,7 +12,6 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{NextTimeout, TcpConnector};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
-use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bare::bex::plugin::{clock, http, types as wit};
@@ -123,36 +122,13 @@ impl Resolver for Loopback {
     }
 }
 
-/// The BEX engine's wasmtime settings (src/engine/wasm.rs, with the
-/// default engine config: 4 instance slots, the memory ceiling): explicit
-/// bounds checks within a reservation of the ceiling, and the pooling
-/// allocator keeping the first 4 MiB of a slot's memory resident.
+/// The BEX engine's wasmtime settings (src/engine/wasm.rs) with the
+/// default engine config: 4 instance slots, explicit bounds checks within
+/// a reservation of the memory ceiling, and the pooling allocator keeping
+/// the first 4 MiB of a slot's memory resident. Taken from the engine
+/// itself, so the baseline cannot drift from it.
 fn bex_settings() -> wasmtime::Config {
-    let memory = u64::from(bex_engine::limits::MAX_MEMORY_MB) << 20;
-    let n = 4;
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(n)
-        .total_core_instances(n * 16)
-        .total_memories(n)
-        .total_tables(n * 8)
-        .total_stacks(0)
-        .max_memory_size(memory as usize)
-        .max_component_instance_size(1 << 20)
-        .max_core_instances_per_component(16)
-        .max_memories_per_component(2)
-        .max_tables_per_component(8)
-        .table_elements(20_000)
-        .linear_memory_keep_resident(4 << 20)
-        .table_keep_resident(64 << 10)
-        .decommit_batch_size(8)
-        .pagemap_scan(wasmtime::Enabled::Auto);
-    let mut c = wasmtime::Config::new();
-    c.max_wasm_stack(512 * 1024)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
-        .memory_reservation(memory)
-        .memory_guard_size(64 << 10)
-        .memory_reservation_for_growth(0);
-    c
+    bex_engine::bench_hooks::wasm_config(&bex_engine::EngineConfig::new("unused"))
 }
 
 /// The job ready to instantiate in one wasmtime engine.

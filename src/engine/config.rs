@@ -220,9 +220,11 @@ impl EngineConfig {
         self
     }
 
-    /// Calls go through dynamic `Val`s and `serde_json::Value`s, the path
-    /// before typed calls. Only for `make bench`'s before/after comparison
-    /// and the test that both paths write the same JSON; it will go.
+    /// The call path as it was before typed calls: results through dynamic
+    /// `Val`s and `serde_json::Value`s, and instance memory released
+    /// between calls instead of kept resident. Only for `make bench`'s
+    /// before/after comparison and the test that both paths write the same
+    /// JSON; it will go.
     #[doc(hidden)]
     pub fn legacy_call_path(mut self, on: bool) -> Self {
         self.legacy_call_path = on;

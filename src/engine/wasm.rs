@@ -54,19 +54,10 @@ pub(crate) fn wasm_config(settings: Option<&EngineConfig>) -> wasmtime::Config {
             .max_core_instances_per_component(16)
             .max_memories_per_component(2)
             .max_tables_per_component(8)
-            .table_elements(20_000)
-            // A freed slot's memory is reset to its initial image before
-            // reuse, as always; its first KEEP_RESIDENT bytes are reset
-            // with memset instead of madvise, so they stay mapped and the
-            // next call in the slot takes no page faults there (a call's
-            // heap: parsing a response, building the result). Pages above
-            // that are released as before. No decommit batching: a slot
-            // waiting in a batch is not free, and a call holding an
-            // execution permit must always find one.
-            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
-            .table_keep_resident(64 << 10)
-            // Linux 6.7+: reset only the pages a call touched.
-            .pagemap_scan(wasmtime::Enabled::Auto);
+            .table_elements(20_000);
+        if !cfg.legacy_call_path {
+            keep_resident(&mut pool);
+        }
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         // Reserve only the memory ceiling per instance (plus a small guard)
         // instead of 4 GiB: explicit bounds checks, small address space.
@@ -75,6 +66,21 @@ pub(crate) fn wasm_config(settings: Option<&EngineConfig>) -> wasmtime::Config {
         c.memory_reservation_for_growth(0);
     }
     c
+}
+
+/// A freed slot's memory is reset to its initial image before reuse, as
+/// always; its first [`KEEP_RESIDENT_BYTES`] are reset with memset instead
+/// of madvise, so they stay mapped and the next call in the slot takes no
+/// page faults there (a call's heap: parsing a response, building the
+/// result). Pages above that are released. No decommit batching: a slot
+/// waiting in a batch is not free, and a call holding an execution permit
+/// must always find one. Off on the bench-only legacy path, which measures
+/// the call path as it was before.
+fn keep_resident(pool: &mut PoolingAllocationConfig) {
+    pool.linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(64 << 10)
+        // Linux 6.7+: reset only the pages a call touched.
+        .pagemap_scan(wasmtime::Enabled::Auto);
 }
 
 struct ShaHasher(sha2::Sha256);
