@@ -8,7 +8,8 @@ use crate::engine::vet;
 /// The result-to-JSON step of a call, alone: the checks of the result's
 /// urls, headers and file names, then the JSON text.
 pub fn result_json<T: Serialize>(result: &T) -> Result<String, String> {
-    vet::json::to_json(result, vet::Policy::default()).map_err(|v| v.to_string())
+    vet::typed::check(result, vet::Policy::default()).map_err(|v| v.to_string())?;
+    serde_json::to_string(result).map_err(|e| e.to_string())
 }
 
 /// The wasmtime configuration an engine opened with `config` uses (its

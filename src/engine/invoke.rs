@@ -1,7 +1,7 @@
 //! Calling an export with typed values: arguments lowered from the
 //! contract's Rust types (`crate::types`), the result lifted straight into
-//! them, and written as the JSON of docs/json.md while it is checked
-//! (`vet::json`), in one pass. No dynamic `Val` trees and no intermediate JSON values.
+//! them, checked (`vet::typed`) and written as the JSON of docs/json.md
+//! in one pass. No dynamic `Val` trees and no intermediate JSON values.
 
 use serde::Serialize;
 use wasmtime::Store;
@@ -159,17 +159,13 @@ fn finish<R: Serialize + Send + 'static>(
     };
     // The player acts on what passes: fetches its urls, sends its headers,
     // writes its files.
+    if let Err(v) = vet::typed::check(&value, policy) {
+        return Returned::Refused(v.to_string());
+    }
     if output == Output::Value {
-        if let Err(v) = vet::json::check(&value, policy) {
-            return Returned::Refused(v.to_string());
-        }
         return Returned::Ok(Payload::Value(Box::new(value)));
     }
-    // Checked while it is written, in one pass.
-    let json = match vet::json::to_json(&value, policy) {
-        Ok(json) => json,
-        Err(v) => return Returned::Refused(v.to_string()),
-    };
+    let json = serde_json::to_string(&value).expect("the contract's types serialize");
     if json.len() > max {
         return Returned::TooLarge(json.len());
     }

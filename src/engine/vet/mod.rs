@@ -13,8 +13,8 @@
 //! other strings (titles, subtitle content...) and builds the path as text
 //! only for a violation.
 
-pub(crate) mod json;
 mod rules;
+pub(crate) mod typed;
 
 use std::fmt;
 
