@@ -160,6 +160,8 @@ lint:
 	cd plugins && $(CARGO) fmt --all --check
 	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --target $(WASM) -- -D warnings
 	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	cd tests/plugins && $(CARGO) fmt --all --check
+	cd tests/plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --target $(WASM) -- -D warnings
 
 # Installs the libraries, header and `bex` from INSTALL_FROM (the release
 # build, made by `all`), a pkg-config file and a CMake package
