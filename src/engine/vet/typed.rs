@@ -15,16 +15,12 @@ use super::{Policy, Violation, rules};
 pub(crate) fn check<T: Serialize + ?Sized>(result: &T, policy: Policy) -> Result<(), Violation> {
     let mut walk = Walk {
         policy,
-        path: Vec::new(),
         kind: Kind::Other,
     };
-    match result.serialize(&mut walk) {
-        Ok(()) => Ok(()),
-        Err(Problem(problem)) => Err(Violation {
-            path: walk.render(),
-            problem,
-        }),
-    }
+    result.serialize(&mut walk).map_err(|p| Violation {
+        path: p.render(),
+        problem: p.message,
+    })
 }
 
 /// What the value being walked is, judged by its field's name.
@@ -50,6 +46,7 @@ fn kind(field: &str) -> Kind {
     }
 }
 
+#[derive(Debug)]
 enum Step {
     Field(&'static str),
     Index(usize),
@@ -57,14 +54,49 @@ enum Step {
 
 struct Walk {
     policy: Policy,
-    path: Vec<Step>,
     kind: Kind,
 }
 
 impl Walk {
+    /// Walks `value` at `step` as `kind`. The path is not kept while the
+    /// walk goes well: a refusal collects its steps on the way out.
+    fn enter<T: Serialize + ?Sized>(
+        &mut self,
+        step: Step,
+        kind: Kind,
+        value: &T,
+    ) -> Result<(), Problem> {
+        let outer = std::mem::replace(&mut self.kind, kind);
+        let walked = value.serialize(&mut *self);
+        self.kind = outer;
+        walked.map_err(|mut p| {
+            p.path.push(step);
+            p
+        })
+    }
+}
+
+/// A refused field: what is wrong with it, and where (innermost step
+/// first, collected as the walk unwinds).
+#[derive(Debug)]
+struct Problem {
+    message: String,
+    path: Vec<Step>,
+}
+
+impl Problem {
+    fn new(message: String) -> Problem {
+        Problem {
+            message,
+            path: Vec::new(),
+        }
+    }
+
+    /// `[0].drm.license_url`: JSON names, indices in brackets, no leading
+    /// dot.
     fn render(&self) -> String {
         let mut out = String::new();
-        for step in &self.path {
+        for step in self.path.iter().rev() {
             match step {
                 Step::Field(name) => {
                     if !out.is_empty() {
@@ -77,31 +109,11 @@ impl Walk {
         }
         out
     }
-
-    /// Walks `value` at `step` as `kind`; the path keeps the step only if
-    /// the walk fails below it.
-    fn enter<T: Serialize + ?Sized>(
-        &mut self,
-        step: Step,
-        kind: Kind,
-        value: &T,
-    ) -> Result<(), Problem> {
-        let outer = std::mem::replace(&mut self.kind, kind);
-        self.path.push(step);
-        value.serialize(&mut *self)?;
-        self.path.pop();
-        self.kind = outer;
-        Ok(())
-    }
 }
-
-/// A refused field: what is wrong with it.
-#[derive(Debug)]
-struct Problem(String);
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -109,7 +121,7 @@ impl std::error::Error for Problem {}
 
 impl ser::Error for Problem {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        Problem(msg.to_string())
+        Problem::new(msg.to_string())
     }
 }
 
@@ -134,7 +146,7 @@ impl<'a> Seq<'a> {
                 match (i, self.name.take()) {
                     (0, _) => self.name = text,
                     (_, Some(name)) => {
-                        rules::header(&name, text.as_deref().unwrap_or("")).map_err(Problem)?
+                        rules::header(&name, text.as_deref().unwrap_or("")).map_err(Problem::new)?
                     }
                     _ => {}
                 }
@@ -196,8 +208,8 @@ impl<'a> ser::Serializer for &'a mut Walk {
     fn serialize_str(self, v: &str) -> Result<(), Problem> {
         let allow_private = self.policy.allow_private_networks;
         match self.kind {
-            Kind::Url => rules::url(v, allow_private).map_err(Problem),
-            Kind::FileName => rules::file_name(v).map_err(Problem),
+            Kind::Url => rules::url(v, allow_private).map_err(Problem::new),
+            Kind::FileName => rules::file_name(v).map_err(Problem::new),
             _ => Ok(()),
         }
     }
@@ -299,7 +311,7 @@ impl<'a> ser::Serializer for &'a mut Walk {
         name: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, Problem> {
-        Err(Problem(format!("unexpected tuple struct {name}")))
+        Err(Problem::new(format!("unexpected tuple struct {name}")))
     }
     fn serialize_tuple_variant(
         self,
@@ -308,10 +320,10 @@ impl<'a> ser::Serializer for &'a mut Walk {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, Problem> {
-        Err(Problem(format!("unexpected tuple variant {name}")))
+        Err(Problem::new(format!("unexpected tuple variant {name}")))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Problem> {
-        Err(Problem("unexpected map".into()))
+        Err(Problem::new("unexpected map".into()))
     }
     fn serialize_struct_variant(
         self,
@@ -320,7 +332,7 @@ impl<'a> ser::Serializer for &'a mut Walk {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Problem> {
-        Err(Problem(format!("unexpected struct variant {name}")))
+        Err(Problem::new(format!("unexpected struct variant {name}")))
     }
 }
 
@@ -385,17 +397,17 @@ impl ser::Serializer for Text {
         Ok(None)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
     fn serialize_tuple_variant(
         self,
@@ -404,13 +416,13 @@ impl ser::Serializer for Text {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
     fn serialize_struct_variant(
         self,
@@ -419,7 +431,7 @@ impl ser::Serializer for Text {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Problem> {
-        Err(Problem("a header is a pair of strings".into()))
+        Err(Problem::new("a header is a pair of strings".into()))
     }
 }
 
