@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::invoke::{Args, Output, Payload};
 use super::registry::{self, LoadFailure, Loaded};
 use super::stats::stats_entry;
@@ -23,6 +21,33 @@ use crate::manifest::{Network, validate_plugin_id};
 use crate::permits::Refused;
 use crate::scheduler::{CancelOutcome, Lane};
 use crate::types::RequestContext;
+
+/// The request context and `request`'s arguments as dynamic values of the
+/// export's parameter types; an argument that does not fit is
+/// `INVALID_ARGUMENT` naming its field.
+fn dynamic_params(
+    export: &registry::Export,
+    op: Operation,
+    ctx: &RequestContext,
+    request: &Request,
+) -> Result<Vec<wasmtime::component::Val>> {
+    let ctx = serde_json::to_value(ctx).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    let args: Vec<serde_json::Value> = std::iter::once(ctx).chain(request.args()).collect();
+    if args.len() != export.params.len() {
+        return Err(Error::InvalidArgument(format!(
+            "{} takes {} arguments",
+            op.function(),
+            export.params.len()
+        )));
+    }
+    export
+        .params
+        .iter()
+        .zip(&args)
+        .map(|((name, ty), v)| values::from_json(ty, v, &name.replace('-', "_")))
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(Error::InvalidArgument)
+}
 
 /// A call's arguments: the request context and the operation's arguments,
 /// typed, and the same as dynamic values for the legacy path.
@@ -154,39 +179,30 @@ impl Inner {
             .request_id
             .clone()
             .unwrap_or_else(|| format!("r{}", self.next_request.fetch_add(1, Ordering::Relaxed)));
-        let ctx = json!({
-            "request_id": request_id,
-            "locale": options.locale,
-            "region": options.region,
-            "deadline_ms": limits.timeout.as_millis() as u64,
-            "extra": options.extra,
-        });
-        let args: Vec<serde_json::Value> = std::iter::once(ctx).chain(request.args()).collect();
-        if args.len() != export.params.len() {
-            return Err(Error::InvalidArgument(format!(
-                "{} takes {} arguments",
-                op.function(),
-                export.params.len()
-            )));
-        }
-        let params = export
-            .params
-            .iter()
-            .zip(&args)
-            .map(|((name, ty), v)| values::from_json(ty, v, &name.replace('-', "_")))
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(Error::InvalidArgument)?;
-        let typed = CallArgs {
-            ctx: RequestContext {
-                request_id: request_id.clone(),
-                locale: options.locale.clone(),
-                region: options.region.clone(),
-                deadline_ms: limits.timeout.as_millis() as u64,
-                extra: options.extra.clone(),
-            },
-            args: Args::of(request).map_err(Error::InvalidArgument)?,
-            params,
+        let ctx = RequestContext {
+            request_id: request_id.clone(),
+            locale: options.locale.clone(),
+            region: options.region.clone(),
+            deadline_ms: limits.timeout.as_millis() as u64,
+            extra: options.extra.clone(),
         };
+        // Typed arguments; only when they do not decode is the request
+        // checked against the export's types, for an error that names the
+        // field (`server.quality: expected an integer`). Dynamic values
+        // are built only for the bench-only legacy path.
+        let args = match Args::of(request) {
+            Ok(args) => args,
+            Err(message) => {
+                dynamic_params(export, op, &ctx, request)?;
+                return Err(Error::InvalidArgument(message));
+            }
+        };
+        let params = if self.config.legacy_call_path {
+            dynamic_params(export, op, &ctx, request)?
+        } else {
+            Vec::new()
+        };
+        let typed = CallArgs { ctx, args, params };
         let started = Instant::now();
         let result = self.admitted(
             &loaded,

@@ -8,6 +8,7 @@ use super::*;
 /// An article: news, reviews, editorial pages.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Article {
     /// The plugin's id for it, handed back in later calls.
     pub id: String,
@@ -43,6 +44,7 @@ pub struct Article {
 /// A titled group of articles.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct ArticleSection {
     /// The plugin's id for it, handed back in later calls.
     pub id: String,
@@ -56,6 +58,7 @@ pub struct ArticleSection {
 /// A page of article sections.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct ArticlePage {
     /// The sections, in order.
     #[serde(default)]

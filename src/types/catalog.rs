@@ -73,6 +73,7 @@ pub enum MediaStatus {
 /// A title in a list: what a grid or row shows.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct MediaCard {
     /// Opaque id, passed back to `get-info`.
     pub id: String,
@@ -118,6 +119,7 @@ pub struct MediaCard {
 /// A browsable category: a genre, a list, a "see all" target.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Category {
     /// Opaque id, passed to `get-category`.
     pub id: String,
@@ -156,6 +158,7 @@ pub enum CardLayout {
 /// One section of a home screen.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct HomeSection {
     /// The plugin's id for it, handed back in later calls.
     pub id: String,
@@ -186,6 +189,7 @@ pub struct HomeSection {
 /// A page of home sections.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct HomePage {
     /// The sections, in order.
     #[serde(default)]
@@ -199,6 +203,7 @@ pub struct HomePage {
 /// A page of cards: category and search results.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct PagedResult {
     /// The entries, in the order to show them.
     #[serde(default)]
@@ -246,6 +251,7 @@ pub enum SortOrder {
 /// Optional search filters; a plugin ignores those it cannot apply.
 #[derive(Clone, Debug, Default, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct SearchFilters {
     /// What kind of title it is.
     #[serde(default)]
@@ -267,6 +273,7 @@ pub struct SearchFilters {
 /// A person credited on a title.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     /// The name to show.
     pub name: String,
@@ -281,6 +288,7 @@ pub struct Person {
 /// One episode of a series.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Episode {
     /// Opaque id, passed to `get-servers`.
     pub id: String,
@@ -321,6 +329,7 @@ pub struct Episode {
 /// A season and its episodes.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Season {
     /// Season number; 0 holds specials.
     pub number: u32,
@@ -338,6 +347,7 @@ pub struct Season {
 /// Everything the plugin knows about one title.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct MediaInfo {
     /// The plugin's id for it, handed back in later calls.
     pub id: String,

@@ -26,6 +26,7 @@ pub type Pair = (String, String);
 /// What the host tells the plugin about the call it is making.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct RequestContext {
     /// The host's id for this call; appears in the plugin's log lines.
     #[component(name = "request-id")]
@@ -95,6 +96,7 @@ pub use flags::DubStatus;
 /// An image the player may load; `headers` must be sent with the request.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Image {
     /// The url (http or https; the engine checks it).
     pub url: String,

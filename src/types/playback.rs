@@ -8,6 +8,7 @@ use super::*;
 /// A source from which an episode or movie can be resolved.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Server {
     /// Opaque id; the plugin reads it back in `resolve-stream`.
     pub id: String,
@@ -84,6 +85,7 @@ pub enum SubtitleFormat {
 /// An alternative audio track of a stream.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct AudioTrack {
     /// The plugin's id for it, handed back in later calls.
     #[serde(default)]
@@ -105,6 +107,7 @@ pub struct AudioTrack {
 /// A subtitle track shipped with a stream.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct SubtitleTrack {
     /// The url (http or https; the engine checks it).
     pub url: String,
@@ -154,6 +157,7 @@ pub enum DrmScheme {
 /// How to obtain licenses for a protected stream.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct Drm {
     /// The DRM system.
     pub scheme: DrmScheme,
@@ -172,6 +176,7 @@ pub struct Drm {
 /// A playable stream.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct StreamSource {
     /// The url (http or https; the engine checks it).
     pub url: String,
@@ -213,6 +218,7 @@ pub struct StreamSource {
 /// What to look subtitles up for.
 #[derive(Clone, Debug, Default, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct SubtitleQuery {
     /// The title as the source shows it.
     #[serde(default)]
@@ -242,6 +248,7 @@ pub struct SubtitleQuery {
 /// A subtitle found by `search-subtitles`.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct SubtitleEntry {
     /// Opaque id, passed to `download-subtitle`.
     pub id: String,
@@ -273,6 +280,7 @@ pub struct SubtitleEntry {
 /// A downloaded subtitle, already decoded to UTF-8.
 #[derive(Clone, Debug, PartialEq, ComponentType, Lift, Lower, Serialize, Deserialize)]
 #[component(record)]
+#[serde(deny_unknown_fields)]
 pub struct SubtitleFile {
     /// A bare file name to save it under (no directories).
     #[component(name = "file-name")]
