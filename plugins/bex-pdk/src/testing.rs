@@ -137,6 +137,26 @@ impl Harness {
         }
     }
 
+    /// Runs a call that must fail with the plugin's own error of `kind`
+    /// (`not_found`, `invalid_input`, `auth`, ... as docs/json.md names
+    /// the cases): `PLUGIN_ERROR` whose message starts with `kind: `.
+    /// Panics otherwise; returns the failure for further checks.
+    pub fn call_err(&self, args: &[&str], kind: &str) -> Failure {
+        let failure = match self.try_call(args) {
+            Ok(v) => panic!("bex {} succeeded, expected {kind}: {v}", args.join(" ")),
+            Err(f) => f,
+        };
+        assert!(
+            failure.code == "PLUGIN_ERROR" && failure.message.starts_with(&format!("{kind}: ")),
+            "bex {}: expected {kind}, got {} ({}): {}",
+            args.join(" "),
+            failure.code,
+            failure.number,
+            failure.message
+        );
+        failure
+    }
+
     /// Like [`call`](Self::call), but returns a failure instead of panicking.
     pub fn try_call(&self, args: &[&str]) -> Result<serde_json::Value, Failure> {
         let (operation, rest) = args.split_first().expect("an operation");

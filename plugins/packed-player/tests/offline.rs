@@ -20,14 +20,8 @@ fn stream(h: &bex_pdk::testing::Harness, id: &str) -> Value {
 
 /// Asserts the call failed with the plugin error `kind` and returns the message.
 fn plugin_error(h: &bex_pdk::testing::Harness, args: &[&str], kind: &str) -> String {
-    let f = h.try_call(args).unwrap_err();
-    assert_eq!(
-        (f.code.as_str(), f.number),
-        ("PLUGIN_ERROR", 12),
-        "{}",
-        f.message
-    );
-    assert!(f.message.starts_with(&format!("{kind}: ")), "{}", f.message);
+    let f = h.call_err(args, kind);
+    assert_eq!(f.number, 12, "{}", f.message);
     f.message
 }
 
