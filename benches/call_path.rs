@@ -18,7 +18,10 @@
 //! - d: the parse alone, timed inside the guest with the host's monotonic
 //!   clock: in a fresh instance per call (`Engine::call`) vs. again and
 //!   again in one bare instance with the BEX engine's wasmtime settings,
-//!   so that only fresh vs. reused memory differs.
+//!   so that only fresh vs. reused memory differs;
+//! - e: Pulley vs native code (`EngineConfig::execution`): this job, and a
+//!   compute-bound call (the hostile plugin's `burn`), with the fuel each
+//!   burns per second: what the interpreter costs, as a ratio.
 //!
 //! Each engine plugin copy makes at most 301 requests, within its rate
 //! limit's burst (6,000 a minute, bursts of 600): the limiter is never
@@ -32,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use bex_engine::package::PackageLimits;
 use bex_engine::types::{Image, PagedResult};
-use bex_engine::{Engine, EngineConfig, Request};
+use bex_engine::{Engine, EngineConfig, Execution, Request};
 use serde::Serialize;
 
 use crate::{percentile, us};
@@ -60,10 +63,28 @@ fn search(query: &str) -> Request {
 /// Opens an engine reaching the loopback server as `api.bex.test`, with
 /// one copy of the job per id.
 fn engine(dir: &Path, name: &str, legacy: bool, port: u16, job: &[u8], ids: &[&str]) -> Engine {
-    let config = EngineConfig::new(dir.join(name))
+    engine_with(
+        dir,
+        name,
+        EngineConfig::new(dir.join(name)).legacy_call_path(legacy),
+        port,
+        job,
+        ids,
+    )
+}
+
+/// [`engine`] from `config`.
+fn engine_with(
+    dir: &Path,
+    name: &str,
+    config: EngineConfig,
+    port: u16,
+    job: &[u8],
+    ids: &[&str],
+) -> Engine {
+    let config = config
         .allow_private_networks(true)
-        .resolve(HOST, &[IpAddr::V4(Ipv4Addr::LOCALHOST)])
-        .legacy_call_path(legacy);
+        .resolve(HOST, &[IpAddr::V4(Ipv4Addr::LOCALHOST)]);
     let engine = Engine::open(config).unwrap();
     for id in ids {
         let pkg = bex_engine::pack(&manifest(id, port), job.to_vec()).unwrap();
@@ -166,6 +187,70 @@ pub fn run(dir: &Path) {
 
     result_to_json(&paged);
     parse_fresh_vs_reused(&typed, &bare);
+    pulley_vs_native(dir, port, &job, &fetch, &typed);
+}
+
+/// e. The same calls natively and under Pulley, interleaved.
+fn pulley_vs_native(dir: &Path, port: u16, job: &[u8], fetch: &Request, native: &Engine) {
+    let pulley_config = EngineConfig::new(dir.join("job-pulley")).execution(Execution::Pulley);
+    let pulley = engine_with(dir, "job-pulley", pulley_config, port, job, &["bex.job-a"]);
+    assert_eq!(
+        pulley.call("bex.job-a", fetch).unwrap(),
+        native.call("bex.job-a", fetch).unwrap()
+    );
+    let samples = interleaved(&mut [
+        &mut || drop(native.call("bex.job-a", fetch).unwrap()),
+        &mut || drop(pulley.call("bex.job-a", fetch).unwrap()),
+    ]);
+    report(
+        "e. Pulley vs native code: the realistic job (Engine::call):",
+        &["native", "pulley"],
+        samples,
+        &[("ratio pulley/native", 1, 0, "reported")],
+    );
+    // Compute-bound: a loop of multiply-adds, no host calls.
+    const BURN: u64 = 2_000_000;
+    const BURNS: usize = 15;
+    let hostile = crate::wasm("bex_hostile");
+    let burn = search(&format!("burn:{BURN}"));
+    let mut rates = Vec::new();
+    let mut times = Vec::new();
+    for x in Execution::ALL {
+        let engine =
+            Engine::open(EngineConfig::new(dir.join(format!("burn-{x}"))).execution(x)).unwrap();
+        let pkg = bex_engine::pack(crate::HOSTILE, hostile.clone()).unwrap();
+        engine.install(&pkg, true).unwrap();
+        engine.call("bex.hostile", &burn).unwrap();
+        let mut samples: Vec<Duration> = (0..BURNS)
+            .map(|_| {
+                let t = Instant::now();
+                engine.call("bex.hostile", &burn).unwrap();
+                t.elapsed()
+            })
+            .collect();
+        let stats = engine.stats().unwrap();
+        let fuel_per_call = stats.calls[0].fuel_used / (BURNS as u64 + 1);
+        let p50 = percentile(&mut samples, 0.5);
+        rates.push(fuel_per_call as f64 / p50.as_secs_f64());
+        times.push(p50);
+    }
+    println!("   compute-bound call (burn:{BURN}, {BURNS} calls each, median):");
+    for (i, x) in Execution::ALL.iter().enumerate() {
+        println!(
+            "  {:<33}{:>9.1} ms   {:>7.0} M fuel/s",
+            x.name(),
+            times[i].as_secs_f64() * 1e3,
+            rates[i] / 1e6
+        );
+    }
+    let default_fuel = bex_engine::limits::DEFAULT_FUEL as f64;
+    println!(
+        "  ratio pulley/native              {:>8.2}x   (reported; the default fuel, {:.0} M, lasts {:.1} s native, {:.1} s pulley)",
+        times[1].as_secs_f64() / times[0].as_secs_f64(),
+        default_fuel / 1e6,
+        default_fuel / rates[0],
+        default_fuel / rates[1]
+    );
 }
 
 /// c. `bench_hooks::result_json` vs. serde_json on plain structs.

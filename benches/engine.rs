@@ -7,11 +7,11 @@
 //!    limits beyond fuel and epoch), p50 and p99.
 //! 3. and 4. The C ABI and the lanes (see `lanes.rs`).
 //! 5. The host's JavaScript (see `js.rs`).
-//! 6. The call path on a realistic job: fetch, parse, 50 cards (see
-//!    `call_path.rs`).
+//! 6. The call path on a realistic job: fetch, parse, 50 cards, and Pulley
+//!    against native code (see `call_path.rs`).
 //!
-//! `make bench` then prints the stripped sizes of the static library and
-//! of a C player linked against it.
+//! `make bench` then runs `make size` (benches/size/size.sh): the stripped
+//! sizes of the CLI and of C players, and resident memory, against budgets.
 
 mod call_path;
 mod js;
@@ -60,7 +60,7 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-const HOSTILE: &str = "schema: 1\nid: bex.hostile\nname: Hostile\nversion: 1.0.0\nabi: \"^1.0\"\nprovides: {home: true, category: true, search: true, info: true, servers: true, stream: true, subtitles: true, articles: true}\n";
+pub(crate) const HOSTILE: &str = "schema: 1\nid: bex.hostile\nname: Hostile\nversion: 1.0.0\nabi: \"^1.0\"\nprovides: {home: true, category: true, search: true, info: true, servers: true, stream: true, subtitles: true, articles: true}\n";
 
 struct BareState {
     wasi: WasiCtx,

@@ -83,6 +83,11 @@ typedef enum BexErrorCode {
   // permissions (accept them) or changes the content of the installed
   // version (force).
   BEX_ERROR_CODE_CONSENT_REQUIRED = 26,
+  // No precompiled artifact fits: a runtime-only engine (built without
+  // the compiler) was given a package without an artifact made for its
+  // key (wasmtime version, target, execution, profile), or one made
+  // from another package. Make one with `bex precompile`.
+  BEX_ERROR_CODE_NO_ARTIFACT = 27,
 } BexErrorCode;
 
 // Lanes for `BexRequestOptions.lane`.
@@ -319,6 +324,20 @@ int bex_engine_install_force(const struct BexEngine *engine, const char *path, b
 // `bex_engine_install` with `BexInstallFlag`s or-ed together in `flags`;
 // unknown bits are `INVALID_ARGUMENT`.
 int bex_engine_install_with(const struct BexEngine *engine, const char *path, uint32_t flags);
+
+// `bex_engine_install_with` from a package and its precompiled artifact
+// (`bex precompile`; docs/porting.md): nothing is compiled. The artifact
+// must have been made from this package for this engine's key (the
+// `code.artifact_key` of `bex_engine_stats`), else `NO_ARTIFACT`, naming
+// both. This is how a runtime-only engine (built without the compiler)
+// installs; `bex_engine_install` also finds `NAME.bexa` beside `NAME.bex`.
+//
+// Returns 0 or an error code (`bex_engine_last_error` says why).
+// Synchronous, on the caller's thread; thread-safe.
+int bex_engine_install_precompiled(const struct BexEngine *engine,
+                                   const char *package_path,
+                                   const char *artifact_path,
+                                   uint32_t flags);
 
 // Uninstalls plugin `id` and everything it owns (kv, secrets, compiled
 // code). Returns 0, `NOT_FOUND`, or another error code. Thread-safe.

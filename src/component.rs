@@ -54,15 +54,21 @@ pub enum ComponentError {
 }
 
 /// Checks `bytes` against the contract and `manifest`, with a throwaway
-/// engine. This is what `bex pack` runs.
+/// engine. This is what `bex pack` runs. Only a build with the compiler
+/// (the `jit` feature) can.
+#[cfg(feature = "jit")]
 pub fn check(manifest: &Manifest, bytes: &[u8]) -> Result<(), ComponentError> {
-    let engine = wasmtime::Engine::new(&crate::engine::wasm_config(None))
-        .map_err(|e| ComponentError::Engine(format!("{e:#}")))?;
-    check_with(&engine, manifest, bytes).map(|_| ())
+    let host = crate::engine::WasmTarget::host(crate::engine::Execution::host_default())
+        .map_err(|e| ComponentError::Engine(e.to_string()))?;
+    let engine = crate::engine::wasm_engine(None, &host)
+        .map_err(|e| ComponentError::Engine(e.to_string()))?;
+    compile_checked(&engine, manifest, bytes).map(|_| ())
 }
 
-/// Checks `bytes` with `engine`, returning the compiled component.
-pub(crate) fn check_with(
+/// Compiles `bytes` with `engine` and checks the result, returning the
+/// compiled component.
+#[cfg(feature = "jit")]
+pub(crate) fn compile_checked(
     engine: &wasmtime::Engine,
     manifest: &Manifest,
     bytes: &[u8],
@@ -75,10 +81,20 @@ pub(crate) fn check_with(
     let component = Component::new(engine, bytes).map_err(|e| ComponentError::Invalid {
         message: format!("{e:#}"),
     })?;
-    check_imports(engine, &component)?;
-    check_provides(&component, manifest.provides)?;
-    check_export_types(engine, &component, manifest.provides)?;
+    check_loaded(engine, manifest, &component)?;
     Ok(component)
+}
+
+/// Checks a compiled (or precompiled and loaded) component against the
+/// contract and `manifest`.
+pub(crate) fn check_loaded(
+    engine: &wasmtime::Engine,
+    manifest: &Manifest,
+    component: &Component,
+) -> Result<(), ComponentError> {
+    check_imports(engine, component)?;
+    check_provides(component, manifest.provides)?;
+    check_export_types(engine, component, manifest.provides)
 }
 
 fn check_imports(engine: &wasmtime::Engine, component: &Component) -> Result<(), ComponentError> {

@@ -3,9 +3,12 @@
 //! any bytes and must return without panicking or hanging; what it
 //! returns is not checked. Not a stable API.
 
+#[cfg(feature = "jit")]
 use wasmtime::component::types::ComponentItem;
+#[cfg(feature = "jit")]
 use wasmtime::component::{Component, Type};
 
+#[cfg(feature = "jit")]
 use crate::engine::{values, vet};
 use crate::host::http::{recording, url::Url};
 use crate::manifest::{HostPattern, Manifest};
@@ -19,6 +22,11 @@ pub fn package(data: &[u8]) {
 /// The manifest parser and its rules.
 pub fn manifest(data: &[u8]) {
     let _ = Manifest::parse_bytes(data);
+}
+
+/// The precompiled-artifact reader (`.bexa`).
+pub fn artifact(data: &[u8]) {
+    let _ = crate::artifact::Artifact::decode(data);
 }
 
 /// The recording reader (one file of docs/recording.md).
@@ -47,11 +55,13 @@ pub fn host_pattern_and_url(data: &[u8]) {
 
 /// The types of the `search` export of a component providing it: its
 /// arguments and its result.
+#[cfg(feature = "jit")]
 pub struct CallTypes {
     params: Vec<(String, Type)>,
     result: Option<Type>,
 }
 
+#[cfg(feature = "jit")]
 impl CallTypes {
     /// Reads the types from `component` (the bytes of a plugin providing
     /// `search`); `None` if it has no such export.

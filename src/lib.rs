@@ -7,6 +7,8 @@
 //! - [`manifest`]: what a plugin is and may touch (`manifest.yaml`);
 //! - [`package`]: the `.bex` package format;
 //! - [`store`]: the data directory (installed plugins, blobs, kv, secrets);
+//! - [`artifact`]: precompiled artifacts, for engines built without the
+//!   compiler;
 //! - [`component`]: checking a component against the plugin contract;
 //! - [`contract`]: names from `wit/plugin.wit`.
 //!
@@ -15,6 +17,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod artifact;
 #[doc(hidden)]
 pub mod bench_hooks;
 mod bindings;
@@ -35,7 +38,7 @@ pub mod limits {
         DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL, DEFAULT_LANES,
         DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
         DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB,
-        MAX_TIMEOUT_MS,
+        MAX_MEMORY_MB_32BIT, MAX_TIMEOUT_MS,
     };
 }
 pub mod manifest;
@@ -48,9 +51,12 @@ pub mod types;
 pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};
 pub use engine::{
-    CallError, CallOptions, DATA_DIR_ENV, Engine, EngineConfig, EngineError, EngineStats, JsStats,
-    PermitStats, PluginStats, Request, default_data_dir, default_lane, pack, pack_files,
+    CallError, CallOptions, CodeStats, DATA_DIR_ENV, Engine, EngineConfig, EngineError,
+    EngineStats, Execution, JsStats, PermitStats, PluginStats, Request, default_data_dir,
+    default_lane,
 };
+#[cfg(feature = "jit")]
+pub use engine::{Precompiler, pack, pack_files};
 pub use error::{Error, ErrorCode, Result};
 pub use host::http::HttpStats;
 pub use host::log::{LogLevel, LogRecord, LogSource};

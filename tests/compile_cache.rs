@@ -5,6 +5,7 @@
 mod common;
 
 use bex_engine::manifest::OperationLimits;
+use bex_engine::store::COMPILED_DIR_NAME;
 use bex_engine::{Engine, EngineConfig};
 use common::{Hostile, title};
 
@@ -72,30 +73,69 @@ fn a_corrupt_artifact_is_never_deserialized_and_is_rebuilt() {
         let engine = open(dir.path(), None);
         Hostile::default().install(&engine);
         key = engine.store().compiled_keys().unwrap().remove(0);
-        // Flip a byte of the artifact, keeping the record's length.
-        let mut record = engine.store().compiled(&key).unwrap().unwrap();
-        let n = record.len();
-        record[n / 2] ^= 0x55;
-        engine.store().put_compiled(&key, &record).unwrap();
+        // Flip a byte of the code in its file, keeping its length.
+        let file = engine.store().compiled(&key).unwrap().unwrap();
+        let mut code = std::fs::read(&file.path).unwrap();
+        let n = code.len();
+        code[n / 2] ^= 0x55;
+        std::fs::write(&file.path, &code).unwrap();
+        assert!(!file.verify());
     }
     let engine = open(dir.path(), None);
     ok(&engine);
     assert_eq!(compiles(&engine), 1, "recompiled from the stored component");
     let fixed = engine.store().compiled(&key).unwrap().unwrap();
-    assert_eq!(
-        bex_engine::sha256(&fixed[32..]),
-        fixed[..32],
-        "the cache holds a sound artifact again"
-    );
-    // Garbage with a matching digest is refused by wasmtime, then rebuilt.
-    let garbage = b"not a wasmtime artifact at all".to_vec();
-    let mut record = bex_engine::sha256(&garbage).to_vec();
-    record.extend_from_slice(&garbage);
-    engine.store().put_compiled(&key, &record).unwrap();
+    assert!(fixed.verify(), "the cache holds a sound artifact again");
+    // Garbage recorded with its own digest is refused by wasmtime, then
+    // rebuilt.
+    engine
+        .store()
+        .put_compiled(&key, b"not a wasmtime artifact at all")
+        .unwrap();
     drop(engine);
     let engine = open(dir.path(), None);
     ok(&engine);
     assert_eq!(compiles(&engine), 1);
+}
+
+#[test]
+fn compiled_code_is_a_file_named_by_its_digest_and_nothing_else_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let compiled = data.join(COMPILED_DIR_NAME);
+    let files = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&compiled)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    {
+        let engine = open(data, None);
+        Hostile::default().install(&engine);
+        let key = engine.store().compiled_keys().unwrap().remove(0);
+        let file = engine.store().compiled(&key).unwrap().unwrap();
+        assert_eq!(
+            files(),
+            [format!("{}.cwasm", bex_engine::hex(&file.sha256))]
+        );
+        assert_eq!(
+            engine.stats().unwrap().store.compiled_bytes,
+            std::fs::metadata(&file.path).unwrap().len()
+        );
+        // The database holds the digest, not the code.
+        assert!(std::fs::metadata(engine.store().path()).unwrap().len() < 4 << 20);
+    }
+    // A file no install named (a crash between writing and committing) is
+    // removed when the store opens.
+    std::fs::write(compiled.join("0000.cwasm"), b"left over").unwrap();
+    std::fs::write(compiled.join(".x.cwasm.tmp123"), b"half").unwrap();
+    let engine = open(data, None);
+    assert_eq!(files().len(), 1);
+    ok(&engine);
+    engine.uninstall(ID).unwrap();
+    assert!(files().is_empty(), "uninstall removed the file");
 }
 
 #[test]

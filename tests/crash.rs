@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bex_engine::package::PackageLimits;
-use bex_engine::store::{KV_ROW_OVERHEAD_BYTES, Store};
+use bex_engine::store::{COMPILED_DIR_NAME, KV_ROW_OVERHEAD_BYTES, Store};
 use bex_engine::{Sha256Digest, hex, sha256};
 use common::{Hostile, wasm};
 
@@ -125,9 +125,16 @@ fn check(data: &Path, versions: &[(&str, Sha256Digest)], kv: &[(&str, &[u8])]) -
     let stats = store.stats().unwrap();
     assert_eq!(stats.components, 1, "a stray blob: {stats:?}");
     let prefix = hex(&digest);
-    for key in store.compiled_keys().unwrap() {
+    let keys = store.compiled_keys().unwrap();
+    for key in &keys {
         assert!(key.starts_with(&prefix), "a stray artifact {key}");
+        // Every artifact the store names has its whole file.
+        let file = store.compiled(key).unwrap().expect("its file exists");
+        assert!(file.verify(), "{} is damaged", file.path.display());
     }
+    // And no file is left that it does not name (open removes them).
+    let files = std::fs::read_dir(data.join(COMPILED_DIR_NAME)).map_or(0, |d| d.count());
+    assert_eq!(files, keys.len(), "stray compiled files");
     for (key, value) in kv {
         assert_eq!(store.kv_get(ID, key).unwrap().as_deref(), Some(*value));
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::execution::{CodeTarget, Execution, default_memory_ceiling_mb};
 use crate::contract::Operation;
 use crate::host::log::{LogRecord, LogSink};
 use crate::js::JsConfig;
@@ -27,8 +28,12 @@ pub const DEFAULT_MEMORY_MB: u32 = 64;
 pub const MAX_FUEL: u64 = 20_000_000_000;
 /// Default ceiling on the deadline a manifest may ask for.
 pub const MAX_TIMEOUT_MS: u64 = 60_000;
-/// Default ceiling on memory a manifest may ask for, MiB.
+/// Default ceiling on memory a manifest may ask for, MiB, on 64-bit
+/// targets. Each instance slot reserves this much address space.
 pub const MAX_MEMORY_MB: u32 = 256;
+/// Default ceiling on memory a manifest may ask for, MiB, on 32-bit
+/// targets, whose 2-4 GiB of address space the player shares.
+pub const MAX_MEMORY_MB_32BIT: u32 = 64;
 /// Default cap on the size of a call's result.
 pub const DEFAULT_MAX_RESULT_BYTES: usize = 16 * 1024 * 1024;
 /// Default cap on an HTTP response body (decoded).
@@ -80,6 +85,7 @@ pub struct EngineConfig {
     pub(crate) max_rate_per_minute: u32,
     pub(crate) max_concurrent_requests: u32,
     pub(crate) max_instances: u32,
+    pub(crate) execution: Option<Execution>,
     pub(crate) lanes: [LaneSize; 3],
     pub(crate) breaker_threshold: u32,
     pub(crate) breaker_cooldown: Duration,
@@ -96,6 +102,8 @@ pub(crate) struct HttpConfig {
     pub resolve: BTreeMap<String, Vec<IpAddr>>,
     pub record_dir: Option<PathBuf>,
     pub replay_dir: Option<PathBuf>,
+    /// Plugin id → its own replay directory (over `replay_dir`).
+    pub replay_plugins: BTreeMap<String, PathBuf>,
     pub max_body_bytes: Option<u64>,
     pub user_agent: Option<String>,
     pub max_in_flight: u32,
@@ -109,6 +117,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("defaults", &self.defaults)
             .field("ceilings", &self.ceilings)
             .field("max_instances", &self.max_instances)
+            .field("execution", &self.execution)
             .field("lanes", &self.lanes)
             .field("breaker_threshold", &self.breaker_threshold)
             .field("breaker_cooldown", &self.breaker_cooldown)
@@ -134,13 +143,15 @@ impl EngineConfig {
             ceilings: OperationLimits {
                 fuel: Some(MAX_FUEL),
                 timeout_ms: Some(MAX_TIMEOUT_MS),
-                memory_mb: Some(MAX_MEMORY_MB),
+                // Per pointer width, see `memory_ceiling_mb`.
+                memory_mb: None,
             },
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             legacy_call_path: false,
             max_rate_per_minute: DEFAULT_MAX_RATE_PER_MINUTE,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             max_instances: DEFAULT_MAX_INSTANCES,
+            execution: None,
             lanes: DEFAULT_LANES,
             breaker_threshold: DEFAULT_BREAKER_THRESHOLD,
             breaker_cooldown: Duration::from_millis(DEFAULT_BREAKER_COOLDOWN_MS),
@@ -150,6 +161,7 @@ impl EngineConfig {
                 resolve: BTreeMap::new(),
                 record_dir: None,
                 replay_dir: None,
+                replay_plugins: BTreeMap::new(),
                 max_body_bytes: None,
                 user_agent: None,
                 max_in_flight: DEFAULT_MAX_HTTP_IN_FLIGHT,
@@ -191,8 +203,11 @@ impl EngineConfig {
     }
 
     /// The most a manifest may ask for; larger requests are lowered to this.
-    /// Unset fields keep their default.
-    /// Defaults to [`MAX_FUEL`], [`MAX_TIMEOUT_MS`] and [`MAX_MEMORY_MB`].
+    /// Unset fields keep their default. The memory ceiling is also what
+    /// each instance slot reserves, and it changes generated code: it is
+    /// part of the profile precompiled artifacts are made for.
+    /// Defaults to [`MAX_FUEL`], [`MAX_TIMEOUT_MS`] and [`MAX_MEMORY_MB`]
+    /// ([`MAX_MEMORY_MB_32BIT`] on 32-bit targets).
     pub fn ceilings(mut self, limits: OperationLimits) -> Self {
         self.ceilings = limits.or(self.ceilings);
         // Deadlines are instants: keep them representable.
@@ -235,11 +250,37 @@ impl EngineConfig {
     /// execution permits). The instance pool gets exactly this many slots,
     /// so a call holding a permit always finds one; each reserves the
     /// memory ceiling of address space. Calls beyond it wait for a permit
-    /// (cancellable, bounded by their timeout).
+    /// (cancellable, bounded by their timeout). A pool that cannot fit the
+    /// address space (at most 1 GiB on 32-bit targets) is refused at open
+    /// with `INVALID_ARGUMENT`.
     /// Defaults to [`DEFAULT_MAX_INSTANCES`] (4).
     pub fn max_instances(mut self, n: u32) -> Self {
         self.max_instances = n.max(1);
         self
+    }
+
+    /// How plugins run: native code compiled by Cranelift, or the Pulley
+    /// interpreter (docs/porting.md). [`Engine::open`](crate::Engine::open)
+    /// refuses a strategy this build or machine lacks. Compiled artifacts
+    /// are kept per strategy.
+    /// Defaults to [`Execution::Native`] where Cranelift has a backend
+    /// (x86_64, aarch64, riscv64, s390x), else [`Execution::Pulley`].
+    pub fn execution(mut self, execution: Execution) -> Self {
+        self.execution = Some(execution);
+        self
+    }
+
+    /// The strategy plugins run with here: the one set, else the default.
+    pub fn execution_or_default(&self) -> Execution {
+        self.execution.unwrap_or_else(Execution::host_default)
+    }
+
+    /// The memory ceiling in MiB on `target`: the one set, else the
+    /// default for its pointer width.
+    pub(crate) fn memory_ceiling_mb(&self, target: &CodeTarget) -> u32 {
+        self.ceilings
+            .memory_mb
+            .unwrap_or_else(|| default_memory_ceiling_mb(target.pointer_bits()))
     }
 
     /// Worker threads and queue capacity of `lane` (each at least 1).
@@ -322,6 +363,17 @@ impl EngineConfig {
     /// Defaults to none.
     pub fn replay_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.http.replay_dir = Some(dir.into());
+        self
+    }
+
+    /// Serves plugin `id`'s HTTP only from recordings in `dir` (and its
+    /// clock from theirs), over [`Self::replay_dir`]: a player replaying
+    /// several plugins, each recorded on its own day. Once any replay
+    /// directory is set, no plugin reaches the network; one without
+    /// recordings fails every request with `NETWORK`.
+    /// Defaults to none.
+    pub fn replay_dir_for(mut self, id: &str, dir: impl Into<PathBuf>) -> Self {
+        self.http.replay_plugins.insert(id.to_string(), dir.into());
         self
     }
 

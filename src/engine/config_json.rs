@@ -20,6 +20,7 @@ use crate::scheduler::{Lane, LaneSize};
 struct Doc {
     lanes: Option<BTreeMap<String, LaneDoc>>,
     max_executions: Option<u32>,
+    execution: Option<String>,
     max_http_in_flight: Option<u32>,
     max_rate_per_minute: Option<u32>,
     max_concurrent_requests: Option<u32>,
@@ -31,6 +32,7 @@ struct Doc {
     epoch_tick_ms: Option<u64>,
     record_dir: Option<PathBuf>,
     replay_dir: Option<PathBuf>,
+    replay_plugins: Option<BTreeMap<String, PathBuf>>,
     allow_private_networks: Option<bool>,
     user_agent: Option<String>,
     resolve: Option<BTreeMap<String, Vec<IpAddr>>>,
@@ -169,6 +171,12 @@ impl EngineConfig {
         }
         if let Some(d) = doc.replay_dir {
             c = c.replay_dir(d);
+        }
+        if let Some(e) = doc.execution {
+            c = c.execution(e.parse().map_err(Error::InvalidArgument)?);
+        }
+        for (id, d) in doc.replay_plugins.unwrap_or_default() {
+            c = c.replay_dir_for(&id, d);
         }
         if let Some(a) = doc.allow_private_networks {
             c = c.allow_private_networks(a);

@@ -334,10 +334,10 @@ impl Inner {
             storage_quota: m.storage.enabled.then_some(m.storage.quota_bytes),
             secrets: Arc::from(m.secrets.clone()),
             net: (!m.network.hosts.is_empty())
-                .then(|| Arc::new(PluginNet::new(self.http.clone(), network))),
+                .then(|| Arc::new(PluginNet::new(self.http.clone(), &plugin.id, network))),
             sink: self.config.log_sink.clone(),
             js: Some(self.js.clone()),
-            fixed_clock_ms: self.http.replay_clock_ms(),
+            fixed_clock_ms: self.http.replay_clock_ms(&plugin.id),
         };
         let loaded = registry::load(
             &self.wasm,
@@ -350,6 +350,7 @@ impl Inner {
         )
         .map_err(|e| match e {
             LoadFailure::Store(s) => Error::from(s),
+            LoadFailure::NoArtifact(a) => Error::from(a),
             LoadFailure::Engine(message) => CallError::Load {
                 id: id.to_string(),
                 message,

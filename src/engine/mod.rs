@@ -9,8 +9,12 @@ mod call;
 mod config;
 mod config_json;
 mod dispatch;
+mod execution;
+mod install;
 mod invoke;
 pub(crate) mod linker;
+#[cfg(feature = "jit")]
+mod precompile;
 mod registry;
 mod request;
 mod stats;
@@ -21,28 +25,25 @@ pub(crate) mod vet;
 mod wasm;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::artifact::ArtifactKey;
 use crate::cancel::CancelToken;
-use crate::component;
 use crate::error::{Error, Result};
 use crate::host::HostState;
 use crate::host::http::{HttpClient, HttpStats};
 use crate::js::JsPool;
 use crate::manifest::validate_plugin_id;
-use crate::package::Package;
 use crate::permits::Permits;
 use crate::scheduler::{LaneStats, Scheduler, WorkerHooks};
-use crate::store::{
-    InstallOptions, InstallReport, InstalledPlugin, Store, StoreStats, UninstallReport,
-};
+use crate::store::{InstalledPlugin, Store, StoreStats};
 use breaker::Breakers;
+use execution::CodeTarget;
 use registry::Registry;
 
 pub use call::CallError;
@@ -51,12 +52,20 @@ pub use config::{
     DATA_DIR_ENV, DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL,
     DEFAULT_LANES, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
     DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, EngineConfig, MAX_FUEL,
-    MAX_MEMORY_MB, MAX_TIMEOUT_MS, default_data_dir,
+    MAX_MEMORY_MB, MAX_MEMORY_MB_32BIT, MAX_TIMEOUT_MS, default_data_dir,
 };
 pub use dispatch::default_lane;
+pub(crate) use execution::CodeTarget as WasmTarget;
+pub use execution::Execution;
+#[cfg(feature = "jit")]
+pub use install::{pack, pack_files};
+#[cfg(feature = "jit")]
+pub use precompile::Precompiler;
 pub use request::{CallOptions, Request};
 pub use stats::PluginStats;
 pub(crate) use wasm::wasm_config;
+#[cfg(feature = "jit")]
+pub(crate) use wasm::wasm_engine;
 
 /// Why the engine could not be set up.
 #[non_exhaustive]
@@ -69,6 +78,10 @@ pub enum EngineError {
     /// wasmtime refused the configuration or failed.
     #[error("wasmtime: {0}")]
     Wasmtime(String),
+    /// The instance pool cannot fit the process's address space: too many
+    /// execution slots for the memory ceiling (32-bit targets have little).
+    #[error("{0}")]
+    AddressSpace(String),
 }
 
 /// Store counts, per-plugin call statistics, lanes, permits and HTTP
@@ -90,6 +103,20 @@ pub struct EngineStats {
     pub http: HttpStats,
     /// The host's JavaScript.
     pub js: JsStats,
+    /// How plugins run here, and what their artifacts must be made for.
+    pub code: CodeStats,
+}
+
+/// How plugins run, and the key their precompiled artifacts need.
+#[derive(Clone, Debug, Serialize)]
+pub struct CodeStats {
+    /// `native` or `pulley`.
+    pub execution: Execution,
+    /// Whether this engine can compile plugins (the `jit` feature); a
+    /// runtime-only engine installs only precompiled artifacts.
+    pub jit: bool,
+    /// The key artifacts for this engine must have (`bex precompile`).
+    pub artifact_key: ArtifactKey,
 }
 
 /// The host's JavaScript runtimes.
@@ -124,6 +151,8 @@ struct Inner {
     config: EngineConfig,
     store: Store,
     wasm: wasmtime::Engine,
+    target: CodeTarget,
+    artifact_key: ArtifactKey,
     engine_hash: String,
     linker: wasmtime::component::Linker<HostState>,
     http: Arc<HttpClient>,
@@ -155,9 +184,11 @@ impl Engine {
     /// parallel) any installed plugin whose compiled artifact is missing or
     /// was made by a different engine configuration.
     pub fn open(config: EngineConfig) -> Result<Engine> {
+        let target = CodeTarget::host(config.execution_or_default())?;
+        let wasm = wasm::wasm_engine(Some(&config), &target)?;
         let store = Store::open(&config.data_dir)?;
-        let wasm = wasmtime::Engine::new(&wasm_config(Some(&config))).map_err(wasmtime_error)?;
-        let engine_hash = wasm::engine_hash(&wasm);
+        let artifact_key = wasm::artifact_key(&config, &target);
+        let engine_hash = wasm::engine_hash(&wasm, &artifact_key);
         let linker = linker::build(&wasm).map_err(wasmtime_error)?;
         let http = Arc::new(HttpClient::new(&config.http).map_err(EngineError::Setup)?);
         let ticker = ticker::Ticker::start(wasm.clone(), config.epoch_tick)
@@ -181,6 +212,8 @@ impl Engine {
                 config,
                 store,
                 wasm,
+                target,
+                artifact_key,
                 engine_hash,
                 linker,
                 http,
@@ -205,9 +238,24 @@ impl Engine {
         &self.inner.store
     }
 
+    /// The key precompiled artifacts must have to load into this engine.
+    pub fn artifact_key(&self) -> &ArtifactKey {
+        &self.inner.artifact_key
+    }
+
+    /// How plugins run in this engine.
+    pub fn execution(&self) -> Execution {
+        self.inner.target.execution
+    }
+
     /// Compiles installed plugins that have no artifact for this engine,
-    /// in parallel, and drops artifacts no installed plugin can use.
+    /// in parallel, and drops artifacts no installed plugin can use. A
+    /// runtime-only engine compiles nothing and keeps every artifact: it
+    /// could not make them again.
     fn warm_cache(&self) -> Result<()> {
+        if !cfg!(feature = "jit") {
+            return Ok(());
+        }
         let inner = &self.inner;
         let plugins = inner.store.list()?;
         let existing = inner.store.compiled_keys()?;
@@ -229,109 +277,6 @@ impl Engine {
             let _ = wasm::load_component(&inner.wasm, &inner.engine_hash, &inner.store, p);
         });
         Ok(())
-    }
-
-    /// Reads, verifies and installs a `.bex` package file (see
-    /// [`Engine::install`]).
-    pub fn install_file(&self, path: &Path, force: bool) -> Result<InstallReport> {
-        self.install_file_with(path, InstallOptions::forced(force))
-    }
-
-    /// [`Engine::install_file`] with explicit [`InstallOptions`].
-    pub fn install_file_with(&self, path: &Path, options: InstallOptions) -> Result<InstallReport> {
-        let package = Package::read_file(path, &self.inner.config.package_limits)?;
-        self.install_with(&package, options)
-    }
-
-    /// Installs several package files: reading, checking and compiling in
-    /// parallel, then installing each in its own transaction, in order.
-    /// Returns one result per file.
-    pub fn install_files(&self, paths: &[PathBuf], force: bool) -> Vec<Result<InstallReport>> {
-        self.install_files_with(paths, InstallOptions::forced(force))
-    }
-
-    /// [`Engine::install_files`] with explicit [`InstallOptions`].
-    pub fn install_files_with(
-        &self,
-        paths: &[PathBuf],
-        options: InstallOptions,
-    ) -> Vec<Result<InstallReport>> {
-        let prepared: Vec<Result<(Package, Vec<u8>)>> = paths
-            .par_iter()
-            .map(|p| {
-                let package = Package::read_file(p, &self.inner.config.package_limits)?;
-                let artifact = self.compile(&package)?;
-                Ok((package, artifact))
-            })
-            .collect();
-        prepared
-            .into_iter()
-            .map(|r| {
-                r.and_then(|(package, artifact)| self.commit_install(&package, &artifact, options))
-            })
-            .collect()
-    }
-
-    /// Checks a verified package's component against the contract,
-    /// compiles it, and installs both atomically (see
-    /// [`Store::install_with`]). `force` allows a downgrade and a reinstall
-    /// of the same version with different content; an install that widens
-    /// the plugin's permissions is refused with `CONSENT_REQUIRED` (see
-    /// [`Engine::install_with`]).
-    pub fn install(&self, package: &Package, force: bool) -> Result<InstallReport> {
-        self.install_with(package, InstallOptions::forced(force))
-    }
-
-    /// [`Engine::install`] with explicit [`InstallOptions`]: pass
-    /// `accept_permissions` once the user agreed to what the report's
-    /// `permissions` (or the refusal) lists.
-    pub fn install_with(
-        &self,
-        package: &Package,
-        options: InstallOptions,
-    ) -> Result<InstallReport> {
-        let artifact = self.compile(package)?;
-        self.commit_install(package, &artifact, options)
-    }
-
-    fn compile(&self, package: &Package) -> Result<Vec<u8>> {
-        // Checking instantiates the component: it takes an instance slot
-        // like any call.
-        let _permit = self
-            .inner
-            .executions
-            .acquire(Instant::now() + Duration::from_secs(60))
-            .map_err(|_| CallError::Busy("no instance slot freed for the install check".into()))?;
-        let component =
-            component::check_with(&self.inner.wasm, package.manifest(), package.component())?;
-        let artifact = component.serialize().map_err(wasmtime_error)?;
-        Ok(wasm::artifact_record(&artifact))
-    }
-
-    fn commit_install(
-        &self,
-        package: &Package,
-        record: &[u8],
-        options: InstallOptions,
-    ) -> Result<InstallReport> {
-        let key = wasm::cache_key(&package.component_sha256_hex(), &self.inner.engine_hash);
-        let report = self
-            .inner
-            .store
-            .install_with(package, options, Some((&key, record)))?;
-        self.inner.registry.invalidate(&report.id);
-        self.inner.js.forget(&report.id);
-        self.inner.breakers.reset(&report.id);
-        Ok(report)
-    }
-
-    /// Removes a plugin and everything it owns.
-    pub fn uninstall(&self, id: &str) -> Result<UninstallReport> {
-        validate_plugin_id(id)?;
-        let report = self.inner.store.uninstall(id)?;
-        self.inner.registry.invalidate(id);
-        self.inner.js.forget(id);
-        Ok(report)
     }
 
     /// Installed plugins.
@@ -414,6 +359,11 @@ impl Engine {
             js: JsStats {
                 runtimes_kept: inner.js.kept() as u64,
             },
+            code: CodeStats {
+                execution: inner.target.execution,
+                jit: cfg!(feature = "jit"),
+                artifact_key: inner.artifact_key.clone(),
+            },
         })
     }
 
@@ -441,42 +391,4 @@ impl Engine {
     ) -> Result<String> {
         self.inner.call(id, request, options, cancel)
     }
-}
-
-/// Builds a package from a manifest and a component after checking both:
-/// the manifest's rules, and the component against the contract and the
-/// manifest's `provides`.
-pub fn pack(manifest_text: &str, component: Vec<u8>) -> Result<Package> {
-    let package = Package::new(manifest_text, component)?;
-    component::check(package.manifest(), package.component())?;
-    Ok(package)
-}
-
-/// Reads a manifest and a component from files and packs them (see [`pack`]).
-pub fn pack_files(manifest: &Path, component: &Path) -> Result<Package> {
-    let text = std::fs::read(manifest).map_err(|e| Error::io(manifest, e))?;
-    if text.len() > crate::manifest::MAX_MANIFEST_BYTES {
-        return Err(crate::manifest::ManifestError::TooLarge {
-            size: text.len(),
-            max: crate::manifest::MAX_MANIFEST_BYTES,
-        }
-        .into());
-    }
-    let text = String::from_utf8(text).map_err(|e| {
-        crate::manifest::ManifestError::Syntax(format!("{}: not UTF-8: {e}", manifest.display()))
-    })?;
-    let len = std::fs::metadata(component)
-        .map_err(|e| Error::io(component, e))?
-        .len();
-    let max = crate::package::DEFAULT_MAX_COMPONENT_BYTES;
-    if len > max {
-        return Err(crate::package::PackageError::TooLarge {
-            what: "component".into(),
-            size: len,
-            max,
-        }
-        .into());
-    }
-    let bytes = std::fs::read(component).map_err(|e| Error::io(component, e))?;
-    pack(&text, bytes)
 }

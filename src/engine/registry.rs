@@ -88,7 +88,10 @@ pub(crate) fn effective_limits(
     let memory_mb = clamp(
         "memory_mb",
         u64::from(asked.memory_mb.unwrap_or(super::config::DEFAULT_MEMORY_MB)),
-        u64::from(ceil.memory_mb.unwrap_or(super::config::MAX_MEMORY_MB)),
+        u64::from(
+            ceil.memory_mb
+                .unwrap_or_else(|| super::execution::default_memory_ceiling_mb(usize::BITS)),
+        ),
     );
     (
         Limits {
@@ -104,6 +107,7 @@ pub(crate) fn effective_limits(
 #[derive(Debug)]
 pub(crate) enum LoadFailure {
     Store(crate::store::StoreError),
+    NoArtifact(crate::artifact::ArtifactError),
     Engine(String),
 }
 
@@ -112,6 +116,7 @@ impl From<LoadError> for LoadFailure {
         match e {
             LoadError::Store(s) => LoadFailure::Store(s),
             LoadError::Compile(m) => LoadFailure::Engine(format!("compiling: {m}")),
+            LoadError::NoArtifact(a) => LoadFailure::NoArtifact(a),
         }
     }
 }

@@ -13,9 +13,12 @@ use sha2::Digest;
 use wasmtime::component::Component;
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use super::EngineError;
 use super::config::EngineConfig;
+use super::execution::{CodeTarget, Execution, check_pool_fits, memory_guard_bytes};
+use crate::artifact::{ArtifactError, ArtifactKey};
 use crate::digest::{hex, sha256};
-use crate::store::{InstalledPlugin, Store, StoreError};
+use crate::store::{CompiledFile, InstalledPlugin, Store, StoreError};
 
 /// Bytes of each instance slot's linear memory kept mapped between calls
 /// (reset with memset, never shared): per slot, so `max_instances` times
@@ -24,11 +27,20 @@ use crate::store::{InstalledPlugin, Store, StoreError};
 /// rather than first-touch costs.
 pub(crate) const KEEP_RESIDENT_BYTES: usize = 4 << 20;
 
-/// The wasmtime configuration of a BEX engine. `None` is a plain
-/// configuration for one-off checks (`bex pack`); with an engine config,
-/// instances come from a pooling allocator sized by it.
-pub(crate) fn wasm_config(settings: Option<&EngineConfig>) -> wasmtime::Config {
+/// The wasmtime configuration for plugin code on `target`. `None` is a
+/// plain configuration for one-off checks (`bex pack`); with an engine
+/// config, instances come from a pooling allocator sized by it. Everything
+/// here that changes generated code is in the artifact profile (see
+/// [`artifact_key`]).
+pub(crate) fn wasm_config(
+    settings: Option<&EngineConfig>,
+    target: &CodeTarget,
+) -> Result<wasmtime::Config, EngineError> {
     let mut c = wasmtime::Config::new();
+    if !target.is_host() || target.execution == Execution::Pulley {
+        c.target(&target.wasmtime_target())
+            .map_err(|e| EngineError::Setup(format!("target {}: {e:#}", target.device_triple())))?;
+    }
     c.wasm_component_model(true);
     c.consume_fuel(true);
     c.epoch_interruption(true);
@@ -36,12 +48,10 @@ pub(crate) fn wasm_config(settings: Option<&EngineConfig>) -> wasmtime::Config {
     c.max_wasm_stack(512 * 1024);
     c.wasm_backtrace_max_frames(None);
     if let Some(cfg) = settings {
-        let memory = u64::from(
-            cfg.ceilings
-                .memory_mb
-                .unwrap_or(super::config::MAX_MEMORY_MB),
-        ) << 20;
+        let ceiling_mb = cfg.memory_ceiling_mb(target);
         let n = cfg.max_instances;
+        check_pool_fits(n, ceiling_mb, target)?;
+        let memory = u64::from(ceiling_mb) << 20;
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(n)
             .total_core_instances(n * 16)
@@ -59,13 +69,61 @@ pub(crate) fn wasm_config(settings: Option<&EngineConfig>) -> wasmtime::Config {
             keep_resident(&mut pool);
         }
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        // Reserve only the memory ceiling per instance (plus a small guard)
-        // instead of 4 GiB: explicit bounds checks, small address space.
+        // Reserve only the memory ceiling per instance (plus a small guard
+        // for native code) instead of 4 GiB: explicit bounds checks, small
+        // address space.
         c.memory_reservation(memory);
-        c.memory_guard_size(64 << 10);
+        c.memory_guard_size(memory_guard_bytes(target.execution));
         c.memory_reservation_for_growth(0);
     }
-    c
+    Ok(c)
+}
+
+/// A wasmtime engine for `target`, with `settings` (see [`wasm_config`]).
+/// A pool the system will not map is refused like one that cannot fit.
+pub(crate) fn wasm_engine(
+    settings: Option<&EngineConfig>,
+    target: &CodeTarget,
+) -> Result<wasmtime::Engine, EngineError> {
+    let config = wasm_config(settings, target)?;
+    wasmtime::Engine::new(&config).map_err(|e| {
+        let message = format!("{e:#}");
+        if !target.is_host() {
+            let hint = if target.execution == Execution::Native && !cfg!(feature = "cross-precompile")
+            {
+                " (this bex compiles native code only for its own architecture: build it with `--features cross-precompile`, or precompile for pulley)"
+            } else {
+                ""
+            };
+            return EngineError::Setup(format!(
+                "cannot compile for {} ({}): {message}{hint}",
+                target.device_triple(),
+                target.wasmtime_target()
+            ));
+        }
+        match settings {
+            Some(cfg) if message.contains("mmap") || message.contains("reserve") => {
+                EngineError::AddressSpace(format!(
+                    "the instance pool ({} slots of {} MiB) could not be mapped: {message}; lower max_executions or ceilings.memory_mb",
+                    cfg.max_instances,
+                    cfg.memory_ceiling_mb(target)
+                ))
+            }
+            _ => EngineError::Wasmtime(message),
+        }
+    })
+}
+
+/// What artifacts for `target` under `settings` are keyed by.
+pub(crate) fn artifact_key(settings: &EngineConfig, target: &CodeTarget) -> ArtifactKey {
+    ArtifactKey {
+        wasmtime: wasmtime::ModuleVersionStrategy::default()
+            .as_str()
+            .to_string(),
+        target: target.wasmtime_target(),
+        execution: target.execution,
+        profile: ArtifactKey::profile_name(settings.memory_ceiling_mb(target)),
+    }
 }
 
 /// A freed slot's memory is reset to its initial image before reuse, as
@@ -95,10 +153,18 @@ impl Hasher for ShaHasher {
 }
 
 /// A stable fingerprint of everything that makes compiled artifacts
-/// compatible: wasmtime version, target, compiler and runtime settings.
-pub(crate) fn engine_hash(engine: &wasmtime::Engine) -> String {
+/// compatible: wasmtime version, target, execution, compiler and runtime
+/// settings. (wasmtime's own hash leaves the target out when the engine
+/// has no compiler, and a runtime-only build has no such hash at all: its
+/// artifacts' key says it all, and wasmtime checks each artifact's header
+/// again when loading it.)
+pub(crate) fn engine_hash(engine: &wasmtime::Engine, key: &ArtifactKey) -> String {
     let mut h = ShaHasher(sha2::Sha256::new());
+    #[cfg(feature = "jit")]
     engine.precompile_compatibility_hash().hash(&mut h);
+    #[cfg(not(feature = "jit"))]
+    let _ = engine;
+    key.to_string().hash(&mut h);
     hex(&h.0.finalize())[..32].to_string()
 }
 
@@ -107,31 +173,67 @@ pub(crate) fn cache_key(component_sha_hex: &str, engine_hash: &str) -> String {
     format!("{component_sha_hex}/{engine_hash}")
 }
 
-/// What the compiled table holds: the artifact's SHA-256, then the artifact.
-pub(crate) fn artifact_record(artifact: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(32 + artifact.len());
-    out.extend_from_slice(&sha256(artifact));
-    out.extend_from_slice(artifact);
-    out
-}
-
-/// The artifact inside a record, if the record is intact.
-fn verified_artifact(record: &[u8]) -> Option<&[u8]> {
-    let (digest, artifact) = record.split_at_checked(32)?;
-    (sha256(artifact) == digest).then_some(artifact)
-}
-
 /// Why loading a compiled component failed.
 #[derive(Debug)]
 pub(crate) enum LoadError {
     Store(StoreError),
     Compile(String),
+    NoArtifact(ArtifactError),
 }
+
+/// Turns a precompiled artifact (a `.bexa` file's code) into a component,
+/// copying it into memory of its own.
+pub(crate) fn deserialize(engine: &wasmtime::Engine, code: &[u8]) -> wasmtime::Result<Component> {
+    // SAFETY: `code` is what a precompiled `.bexa` file carried: the
+    // vendor's own build output, trusted like the player binary
+    // (docs/porting.md). Its SHA-256 was checked against the file's header
+    // when it was read, and the install refuses it unless its key names
+    // this engine's wasmtime version, target, execution and settings;
+    // wasmtime checks its own header again and refuses an artifact from
+    // another version or configuration.
+    unsafe { Component::deserialize(engine, code) }
+}
+
+/// Maps a stored artifact's file as a component, after checking that the
+/// file holds what the install recorded. `None` if it does not, or if
+/// wasmtime refuses it.
+fn load_stored(engine: &wasmtime::Engine, file: &CompiledFile) -> Option<Component> {
+    if !file.verify() {
+        return None;
+    }
+    // SAFETY: the file is the store's own (`<data dir>/compiled/`): written
+    // once from code this engine compiled or a `.bexa` artifact installed
+    // (see `deserialize`), synced and renamed into place, never modified
+    // afterwards (a replacement is a new file, a removal an unlink, so a
+    // mapping stays valid), and filed under a key that names this engine's
+    // configuration. Its SHA-256 was checked against the digest the install
+    // committed just above; wasmtime checks its own header again.
+    unsafe { Component::deserialize_file(engine, &file.path) }.ok()
+}
+
+/// Compiles a component's bytes. An engine built without the `jit`
+/// feature cannot: it says so, naming the way out.
+pub(crate) fn compile(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component, LoadError> {
+    #[cfg(feature = "jit")]
+    {
+        Component::new(engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))
+    }
+    #[cfg(not(feature = "jit"))]
+    {
+        let _ = (engine, bytes);
+        Err(LoadError::Compile(NO_COMPILER.into()))
+    }
+}
+
+/// Why a runtime-only engine cannot compile.
+#[cfg(not(feature = "jit"))]
+pub(crate) const NO_COMPILER: &str = "this BEX is runtime-only (built without the `jit` feature) and cannot compile plugins: install the package with an artifact made by `bex precompile` for this engine";
 
 /// Loads a plugin's component: from the cache when its artifact is intact
 /// and matches this engine, else by compiling the stored component (whose
-/// digest is checked first) and refreshing the cache. Returns the component
-/// and whether it had to be compiled.
+/// digest is checked first) and refreshing the cache. A runtime-only
+/// engine cannot compile: a missing artifact is `NO_ARTIFACT`. Returns the
+/// component and whether it had to be compiled.
 pub(crate) fn load_component(
     engine: &wasmtime::Engine,
     engine_hash: &str,
@@ -140,18 +242,16 @@ pub(crate) fn load_component(
 ) -> Result<(Component, bool), LoadError> {
     let key = cache_key(&plugin.component_sha256, engine_hash);
     let cached = store.compiled(&key).map_err(LoadError::Store)?;
-    if let Some(record) = cached
-        && let Some(artifact) = verified_artifact(&record)
-        // SAFETY: `artifact` was produced by `Component::serialize` of an
-        // engine with this exact compatibility hash (it is part of the key),
-        // was written only by this module into our own store, and its
-        // SHA-256 was verified just above, so it is an intact wasmtime
-        // artifact and not bytes from a package or elsewhere. wasmtime still
-        // refuses artifacts from another version or configuration; that
-        // error falls through to a recompile.
-        && let Ok(component) = unsafe { Component::deserialize(engine, artifact) }
+    if let Some(file) = cached
+        && let Some(component) = load_stored(engine, &file)
     {
         return Ok((component, false));
+    }
+    if !cfg!(feature = "jit") {
+        return Err(LoadError::NoArtifact(ArtifactError::Unusable {
+            id: plugin.id.clone(),
+            reason: "the store has no artifact for this engine (it was opened with other settings, or BEX was upgraded): reinstall the package with an artifact made by `bex precompile` for this engine".into(),
+        }));
     }
     let digest = plugin.component_digest();
     let bytes = store.component(&digest).map_err(LoadError::Store)?;
@@ -161,13 +261,12 @@ pub(crate) fn load_component(
             message: "its SHA-256 does not match the install record".into(),
         }));
     }
-    let component =
-        Component::new(engine, &bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+    let component = compile(engine, &bytes)?;
     let artifact = component
         .serialize()
         .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
     store
-        .put_compiled(&key, &artifact_record(&artifact))
+        .put_compiled(&key, &artifact)
         .map_err(LoadError::Store)?;
     Ok((component, true))
 }
@@ -177,22 +276,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn artifact_records_verify_their_digest() {
-        let rec = artifact_record(b"artifact bytes");
-        assert_eq!(verified_artifact(&rec), Some(&b"artifact bytes"[..]));
-        let mut bad = rec.clone();
-        *bad.last_mut().unwrap() ^= 1;
-        assert_eq!(verified_artifact(&bad), None);
-        assert_eq!(verified_artifact(&rec[..10]), None);
+    fn engine_hash_is_stable_and_config_sensitive() {
+        let host = CodeTarget::host(Execution::host_default()).unwrap();
+        let cfg = EngineConfig::new("/nonexistent");
+        let key = artifact_key(&cfg, &host);
+        let a = wasm_engine(None, &host).unwrap();
+        let b = wasm_engine(None, &host).unwrap();
+        assert_eq!(engine_hash(&a, &key), engine_hash(&b, &key));
+        let pooled = wasm_engine(Some(&cfg), &host).unwrap();
+        assert_ne!(engine_hash(&a, &key), engine_hash(&pooled, &key));
     }
 
     #[test]
-    fn engine_hash_is_stable_and_config_sensitive() {
-        let a = wasmtime::Engine::new(&wasm_config(None)).unwrap();
-        let b = wasmtime::Engine::new(&wasm_config(None)).unwrap();
-        assert_eq!(engine_hash(&a), engine_hash(&b));
+    fn native_and_pulley_artifacts_never_share_a_key() {
         let cfg = EngineConfig::new("/nonexistent");
-        let pooled = wasmtime::Engine::new(&wasm_config(Some(&cfg))).unwrap();
-        assert_ne!(engine_hash(&a), engine_hash(&pooled));
+        let keys: Vec<(String, ArtifactKey)> = Execution::ALL
+            .into_iter()
+            .filter(|e| e.available().is_ok())
+            .map(|e| {
+                let t = CodeTarget::host(e).unwrap();
+                let engine = wasm_engine(Some(&cfg), &t).unwrap();
+                let key = artifact_key(&cfg, &t);
+                (engine_hash(&engine, &key), key)
+            })
+            .collect();
+        assert_eq!(keys.len(), 2, "this build runs both");
+        assert_ne!(keys[0].0, keys[1].0);
+        assert_ne!(keys[0].1, keys[1].1);
+        assert_eq!(keys[1].1.execution, Execution::Pulley);
+        assert_eq!(keys[1].1.target, format!("pulley{}", usize::BITS));
     }
 }

@@ -70,11 +70,16 @@ pub enum ErrorCode {
     /// permissions (accept them) or changes the content of the installed
     /// version (force).
     ConsentRequired = 26,
+    /// No precompiled artifact fits: a runtime-only engine (built without
+    /// the compiler) was given a package without an artifact made for its
+    /// key (wasmtime version, target, execution, profile), or one made
+    /// from another package. Make one with `bex precompile`.
+    NoArtifact = 27,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::Ok,
         ErrorCode::AbiMismatch,
         ErrorCode::InvalidManifest,
@@ -102,6 +107,7 @@ impl ErrorCode {
         ErrorCode::CircuitOpen,
         ErrorCode::ScriptError,
         ErrorCode::ConsentRequired,
+        ErrorCode::NoArtifact,
     ];
 
     /// The code's stable name, e.g. `"ABI_MISMATCH"`.
@@ -134,6 +140,7 @@ impl ErrorCode {
             ErrorCode::CircuitOpen => "CIRCUIT_OPEN",
             ErrorCode::ScriptError => "SCRIPT_ERROR",
             ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
+            ErrorCode::NoArtifact => "NO_ARTIFACT",
         }
     }
 

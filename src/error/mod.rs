@@ -10,6 +10,7 @@ mod code;
 
 pub use code::ErrorCode;
 
+use crate::artifact::ArtifactError;
 use crate::component::ComponentError;
 use crate::engine::{CallError, EngineError};
 use crate::js::JsError;
@@ -34,6 +35,9 @@ pub enum Error {
     /// A component is invalid or does not match the contract.
     #[error(transparent)]
     Component(#[from] ComponentError),
+    /// A precompiled artifact is malformed, or none fits.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
     /// The engine could not be set up.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -69,8 +73,14 @@ impl Error {
             Error::Package(e) => package_code(e),
             Error::Store(e) => store_code(e),
             Error::Component(e) => component_code(e),
+            Error::Artifact(e) => match e {
+                ArtifactError::Invalid { .. } => ErrorCode::InvalidPackage,
+                ArtifactError::Corrupt { .. } => ErrorCode::HashMismatch,
+                ArtifactError::VersionTooNew { .. } => ErrorCode::UpgradeRequired,
+                ArtifactError::Unusable { .. } => ErrorCode::NoArtifact,
+            },
             Error::Engine(e) => match e {
-                EngineError::Setup(_) => ErrorCode::InvalidArgument,
+                EngineError::Setup(_) | EngineError::AddressSpace(_) => ErrorCode::InvalidArgument,
                 EngineError::Wasmtime(_) => ErrorCode::Internal,
             },
             Error::Call(e) => call_code(e),
@@ -367,6 +377,33 @@ mod tests {
             (
                 Error::Engine(EngineError::Wasmtime("w".into())),
                 C::Internal,
+            ),
+            (
+                Error::Engine(EngineError::AddressSpace("a".into())),
+                C::InvalidArgument,
+            ),
+            (
+                Error::Artifact(ArtifactError::Invalid {
+                    message: "m".into(),
+                }),
+                C::InvalidPackage,
+            ),
+            (
+                Error::Artifact(ArtifactError::Corrupt {
+                    message: "m".into(),
+                }),
+                C::HashMismatch,
+            ),
+            (
+                Error::Artifact(ArtifactError::VersionTooNew { version: 2 }),
+                C::UpgradeRequired,
+            ),
+            (
+                Error::Artifact(ArtifactError::Unusable {
+                    id: "i".into(),
+                    reason: "r".into(),
+                }),
+                C::NoArtifact,
             ),
             (
                 Error::Call(CallError::Disabled { id: "i".into() }),

@@ -119,6 +119,7 @@ fn code_name_c(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::CircuitOpen => c"CIRCUIT_OPEN",
         ErrorCode::ScriptError => c"SCRIPT_ERROR",
         ErrorCode::ConsentRequired => c"CONSENT_REQUIRED",
+        ErrorCode::NoArtifact => c"NO_ARTIFACT",
     }
 }
 

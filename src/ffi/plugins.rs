@@ -134,6 +134,21 @@ pub unsafe extern "C" fn bex_engine_install_force(
     unsafe { bex_engine_install_with(engine, path, flags) }
 }
 
+/// The options `flags` stands for; unknown bits are an error.
+fn install_options(flags: u32) -> Result<InstallOptions, Error> {
+    let known = BexInstallFlag::Force as u32 | BexInstallFlag::AcceptPermissions as u32;
+    if flags & !known != 0 {
+        return Err(Error::InvalidArgument(format!(
+            "unknown install flags {:#x}",
+            flags & !known
+        )));
+    }
+    Ok(InstallOptions {
+        force: flags & BexInstallFlag::Force as u32 != 0,
+        accept_permissions: flags & BexInstallFlag::AcceptPermissions as u32 != 0,
+    })
+}
+
 /// Flags of `bex_engine_install_with`, or-ed together.
 #[repr(C)]
 pub enum BexInstallFlag {
@@ -156,22 +171,49 @@ pub unsafe extern "C" fn bex_engine_install_with(
     flags: u32,
 ) -> c_int {
     guard(ErrorCode::Internal.number(), || {
-        let known = BexInstallFlag::Force as u32 | BexInstallFlag::AcceptPermissions as u32;
-        if flags & !known != 0 {
-            return fail(&Error::InvalidArgument(format!(
-                "unknown install flags {:#x}",
-                flags & !known
-            )));
-        }
-        let options = InstallOptions {
-            force: flags & BexInstallFlag::Force as u32 != 0,
-            accept_permissions: flags & BexInstallFlag::AcceptPermissions as u32 != 0,
+        let options = match install_options(flags) {
+            Ok(o) => o,
+            Err(e) => return fail(&e),
         };
         // SAFETY: NULL or a live handle / NUL-terminated string.
         let r = unsafe { handle(engine) }.and_then(|e| {
             // SAFETY: as above.
             let path = unsafe { text(path, "path") }?;
             e.engine.install_file_with(Path::new(path), options)
+        });
+        code_of(r)
+    })
+}
+
+/// `bex_engine_install_with` from a package and its precompiled artifact
+/// (`bex precompile`; docs/porting.md): nothing is compiled. The artifact
+/// must have been made from this package for this engine's key (the
+/// `code.artifact_key` of `bex_engine_stats`), else `NO_ARTIFACT`, naming
+/// both. This is how a runtime-only engine (built without the compiler)
+/// installs; `bex_engine_install` also finds `NAME.bexa` beside `NAME.bex`.
+///
+/// Returns 0 or an error code (`bex_engine_last_error` says why).
+/// Synchronous, on the caller's thread; thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bex_engine_install_precompiled(
+    engine: *const BexEngine,
+    package_path: *const c_char,
+    artifact_path: *const c_char,
+    flags: u32,
+) -> c_int {
+    guard(ErrorCode::Internal.number(), || {
+        let options = match install_options(flags) {
+            Ok(o) => o,
+            Err(e) => return fail(&e),
+        };
+        // SAFETY: NULL or a live handle / NUL-terminated strings.
+        let r = unsafe { handle(engine) }.and_then(|e| {
+            // SAFETY: as above.
+            let package = unsafe { text(package_path, "package_path") }?;
+            // SAFETY: as above.
+            let artifact = unsafe { text(artifact_path, "artifact_path") }?;
+            e.engine
+                .install_precompiled_file(Path::new(package), Path::new(artifact), options)
         });
         code_of(r)
     })

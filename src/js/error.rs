@@ -76,6 +76,7 @@ impl JsError {
     /// Whether the runtime that produced the error must be dropped: it
     /// was interrupted mid-script or ran out of memory, so its state is
     /// not trusted for the next call.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     pub(crate) fn poisons(&self) -> bool {
         matches!(
             self,

@@ -321,6 +321,17 @@ impl Package {
     pub fn component_sha256_hex(&self) -> String {
         hex(&self.component_sha256)
     }
+
+    /// The package's identity: the SHA-256 of its manifest's SHA-256
+    /// followed by its component's. The same content packed twice (at
+    /// another compression level, say) has the same digest; precompiled
+    /// artifacts are pinned to it.
+    pub fn digest(&self) -> Sha256Digest {
+        let mut both = [0u8; 64];
+        both[..32].copy_from_slice(&sha256(self.manifest_text.as_bytes()));
+        both[32..].copy_from_slice(&self.component_sha256);
+        sha256(&both)
+    }
 }
 
 fn read_section(

@@ -1,5 +1,6 @@
 //! The data directory: one redb file holding installed plugins, component
-//! blobs, the compiled-artifact cache, plugin key-value data and secrets.
+//! blobs, the compiled-artifact index, plugin key-value data and secrets,
+//! and the compiled code itself as files beside it (see `compiled`).
 //!
 //! Every change is one redb write transaction, so it lands whole or not at
 //! all: a failed install leaves the previous version exactly as it was.
@@ -9,6 +10,7 @@
 //! again, which recovers the last committed state, so one failed commit
 //! does not take the store down with it.
 
+mod compiled;
 #[cfg(test)]
 mod faults;
 mod kv;
@@ -26,6 +28,7 @@ use redb::{
 };
 use serde::Serialize;
 
+pub use compiled::{COMPILED_DIR_NAME, CompiledFile};
 pub(crate) use kv::entry_cost as kv_entry_cost;
 pub use kv::{
     KV_ROW_OVERHEAD_BYTES, KvUsage, KvWrite, MAX_KV_KEY_BYTES, MAX_KV_ROWS, MAX_KV_VALUE_BYTES,
@@ -34,9 +37,10 @@ pub use plugins::{InstallAction, InstallOptions, InstallReport, InstalledPlugin,
 pub use secrets::MAX_SECRET_BYTES;
 
 /// The store schema this engine reads and writes. Older stores are
-/// migrated when opened (1 → 2 adds the `kv` usage table); newer ones are
-/// refused with [`StoreError::UpgradeRequired`].
-pub const STORE_SCHEMA_VERSION: u64 = 2;
+/// migrated when opened (1 → 2 adds the `kv` usage table; 2 → 3 moves
+/// compiled code out of the database into files); newer ones are refused
+/// with [`StoreError::UpgradeRequired`].
+pub const STORE_SCHEMA_VERSION: u64 = 3;
 
 /// The database file inside the data directory.
 pub const DB_FILE_NAME: &str = "bex.redb";
@@ -204,6 +208,9 @@ struct Inner {
     broken: AtomicBool,
     open: Opener,
     path: PathBuf,
+    data_dir: PathBuf,
+    /// See `Store::compiled_files_lock`.
+    compiled_files: std::sync::Mutex<()>,
     #[cfg(test)]
     fail_install_at: std::sync::Mutex<Option<plugins::InstallStep>>,
 }
@@ -234,11 +241,16 @@ impl Store {
                 broken: AtomicBool::new(false),
                 open,
                 path,
+                data_dir: data_dir.to_path_buf(),
+                compiled_files: std::sync::Mutex::new(()),
                 #[cfg(test)]
                 fail_install_at: std::sync::Mutex::new(None),
             }),
         };
         store.check_schema()?;
+        let _files = store.compiled_files_lock();
+        store.remove_unnamed_compiled_files()?;
+        drop(_files);
         Ok(store)
     }
 
@@ -330,9 +342,13 @@ impl Store {
                     });
                 }
                 Some(STORE_SCHEMA_VERSION) => {}
-                Some(_) => {
-                    // Schema 1: the usage table is new; fill it once.
-                    kv::rebuild_usage(&txn)?;
+                Some(v) => {
+                    if v < 2 {
+                        // Schema 1: the usage table is new; fill it once.
+                        kv::rebuild_usage(&txn)?;
+                    }
+                    let _files = self.compiled_files_lock();
+                    self.migrate_compiled_to_files(&txn)?;
                     meta.insert(tables::SCHEMA_KEY, STORE_SCHEMA_VERSION)?;
                 }
                 None => {
@@ -370,11 +386,7 @@ impl Store {
             stats.components += 1;
             stats.component_bytes += entry?.1.value().len() as u64;
         }
-        let compiled = txn.open_table(tables::COMPILED)?;
-        for entry in compiled.iter()? {
-            stats.compiled_artifacts += 1;
-            stats.compiled_bytes += entry?.1.value().len() as u64;
-        }
+        (stats.compiled_artifacts, stats.compiled_bytes) = self.compiled_bytes()?;
         stats.kv_entries = txn.open_table(tables::KV)?.len()?;
         stats.secrets = txn.open_table(tables::SECRETS)?.len()?;
         Ok(stats)
@@ -391,40 +403,6 @@ impl Store {
                 message: "missing blob".into(),
             })?;
         Ok(blob.value().to_vec())
-    }
-
-    /// A cached compiled artifact.
-    pub fn compiled(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.begin_read()?;
-        let table = txn.open_table(tables::COMPILED)?;
-        Ok(table.get(key)?.map(|v| v.value().to_vec()))
-    }
-
-    /// The keys of every cached compiled artifact.
-    pub fn compiled_keys(&self) -> Result<Vec<String>, StoreError> {
-        let txn = self.begin_read()?;
-        let table = txn.open_table(tables::COMPILED)?;
-        let mut keys = Vec::new();
-        for entry in table.iter()? {
-            keys.push(entry?.0.value().to_string());
-        }
-        Ok(keys)
-    }
-
-    /// Stores a compiled artifact, replacing any under the same key.
-    pub fn put_compiled(&self, key: &str, artifact: &[u8]) -> Result<(), StoreError> {
-        let txn = self.begin_write()?;
-        txn.open_table(tables::COMPILED)?.insert(key, artifact)?;
-        self.commit(txn)?;
-        Ok(())
-    }
-
-    /// Removes a compiled artifact; returns whether it existed.
-    pub fn remove_compiled(&self, key: &str) -> Result<bool, StoreError> {
-        let txn = self.begin_write()?;
-        let existed = txn.open_table(tables::COMPILED)?.remove(key)?.is_some();
-        self.commit(txn)?;
-        Ok(existed)
     }
 }
 

@@ -93,6 +93,9 @@ pub struct InstallReport {
     /// How the plugin's permissions changed from the version replaced
     /// (empty for a first install).
     pub permissions: PermissionChanges,
+    /// Whether the code came from a precompiled artifact (`bex
+    /// precompile`) instead of being compiled at install.
+    pub precompiled: bool,
 }
 
 /// What an install may do without refusing.
@@ -273,7 +276,8 @@ impl Store {
     }
 
     /// Installs or upgrades a verified package in one transaction, with the
-    /// compiled artifact for it if the caller has one (key, bytes). A lower
+    /// compiled code for it if the caller has some (key, code; the code's
+    /// file is written first, and named by the transaction). A lower
     /// version than the installed one needs `force`. The plugin's key-value
     /// data and secrets are kept across upgrades; its enabled flag too.
     pub fn install(
@@ -298,6 +302,23 @@ impl Store {
         package: &Package,
         options: InstallOptions,
         compiled: Option<(&str, &[u8])>,
+    ) -> Result<InstallReport, StoreError> {
+        let _files = self.compiled_files_lock();
+        let compiled_digest = match compiled {
+            Some((key, code)) => Some((key, self.write_compiled_file(code)?)),
+            None => None,
+        };
+        let report = self.install_locked(package, options, compiled_digest);
+        // The new file if the install failed, the replaced one if it did not.
+        self.remove_unnamed_compiled_files()?;
+        report
+    }
+
+    fn install_locked(
+        &self,
+        package: &Package,
+        options: InstallOptions,
+        compiled_digest: Option<(&str, crate::digest::Sha256Digest)>,
     ) -> Result<InstallReport, StoreError> {
         let force = options.force;
         let manifest = package.manifest();
@@ -353,8 +374,9 @@ impl Store {
         txn.open_table(tables::BLOBS)?
             .insert(sha.as_slice(), package.component())?;
         self.fail_point(InstallStep::AfterBlob)?;
-        if let Some((key, artifact)) = compiled {
-            txn.open_table(tables::COMPILED)?.insert(key, artifact)?;
+        if let Some((key, digest)) = compiled_digest {
+            txn.open_table(tables::COMPILED)?
+                .insert(key, digest.as_slice())?;
         }
         let now = now_ms();
         let record = PluginRecord {
@@ -383,6 +405,7 @@ impl Store {
             previous: previous.map(|p| p.version),
             action,
             permissions,
+            precompiled: false,
         })
     }
 
@@ -390,6 +413,7 @@ impl Store {
     /// secrets, and its component and compiled artifacts unless another
     /// plugin shares them.
     pub fn uninstall(&self, id: &str) -> Result<UninstallReport, StoreError> {
+        let _files = self.compiled_files_lock();
         let txn = self.begin_write()?;
         let plugin = get_in_write(&txn, id)?
             .ok_or_else(|| StoreError::PluginNotFound { id: id.to_string() })?;
@@ -403,6 +427,7 @@ impl Store {
                 drop_component(&txn, &plugin.component_digest())?
             };
         self.commit(txn)?;
+        self.remove_unnamed_compiled_files()?;
         Ok(UninstallReport {
             id: id.to_string(),
             version: plugin.version,

@@ -147,6 +147,9 @@ fn failed_upgrade_leaves_previous_version_exactly_as_it_was() {
             "state changed after failure at {step:?}"
         );
         assert_eq!(store.compiled("x/y").unwrap(), None);
+        let compiled_dir = store.inner.data_dir.join(COMPILED_DIR_NAME);
+        let left = std::fs::read_dir(&compiled_dir).map_or(0, |d| d.count());
+        assert_eq!(left, 0, "the failed install's code file stayed ({step:?})");
         // And the store still works afterwards.
         store
             .install(&package("2.0.0", b"v2-bytes"), false, None)
@@ -333,6 +336,41 @@ fn newer_schema_is_refused_with_upgrade_required() {
         "{err}"
     );
     assert!(err.to_string().contains("upgrade BEX"));
+}
+
+#[test]
+fn schema_2_compiled_records_move_to_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = b"compiled code of schema 2".to_vec();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let txn = store.begin_write().unwrap();
+        {
+            txn.open_table(tables::META)
+                .unwrap()
+                .insert(tables::SCHEMA_KEY, 2)
+                .unwrap();
+            let mut compiled = txn.open_table(tables::COMPILED).unwrap();
+            // Schema 2's record: the code's SHA-256, then the code.
+            let mut record = crate::digest::sha256(&code).to_vec();
+            record.extend_from_slice(&code);
+            compiled.insert("aa/intact", record.as_slice()).unwrap();
+            compiled.insert("bb/damaged", &b"short"[..]).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.compiled_keys().unwrap(), ["aa/intact"]);
+    let file = store
+        .compiled("aa/intact")
+        .unwrap()
+        .expect("moved to a file");
+    assert!(file.verify());
+    assert_eq!(std::fs::read(&file.path).unwrap(), code);
+    let txn = store.begin_read().unwrap();
+    let meta = txn.open_table(tables::META).unwrap();
+    let schema = meta.get(tables::SCHEMA_KEY).unwrap().unwrap().value();
+    assert_eq!(schema, STORE_SCHEMA_VERSION);
 }
 
 #[test]

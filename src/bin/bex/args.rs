@@ -31,6 +31,9 @@ pub struct Args {
     /// the user's region for plugin calls (ISO 3166-1, e.g. US)
     #[argh(option)]
     pub region: Option<String>,
+    /// how plugins run: native or pulley (default: native where Cranelift has a backend)
+    #[argh(option)]
+    pub execution: Option<String>,
     #[argh(subcommand)]
     pub command: Command,
 }
@@ -43,6 +46,7 @@ pub enum Command {
     Verify(Verify),
     Unpack(Unpack),
     Install(Install),
+    Precompile(Precompile),
     Uninstall(Uninstall),
     List(List),
     PluginInfo(PluginInfo),
@@ -198,6 +202,27 @@ pub struct Install {
     /// accept an upgrade that widens the plugin's permissions (new hosts, secrets, capabilities, more storage)
     #[argh(switch)]
     pub accept_permissions: bool,
+    /// the package's precompiled artifact (one package only; default: NAME.bexa beside NAME.bex, if there)
+    #[argh(option)]
+    pub artifact: Option<PathBuf>,
+}
+
+/// Compile packages ahead of time for a device whose engine cannot compile (docs/porting.md): writes NAME.bexa.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "precompile")]
+pub struct Precompile {
+    /// the package(s)
+    #[argh(positional)]
+    pub packages: Vec<PathBuf>,
+    /// the device's Rust target triple, e.g. aarch64-unknown-linux-gnu (default: this machine)
+    #[argh(option)]
+    pub target: Option<String>,
+    /// the device engine's memory ceiling, MiB (default: 256 on 64-bit targets, 64 on 32-bit)
+    #[argh(option)]
+    pub memory_ceiling_mb: Option<u32>,
+    /// where to write NAME.bexa (default: beside NAME.bex)
+    #[argh(option)]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Remove a plugin and everything it stored.

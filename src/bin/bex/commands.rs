@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use bex_engine::package::{Package, PackageLimits};
 use bex_engine::store::{InstallOptions, InstalledPlugin};
-use bex_engine::{Engine, EngineConfig, Error, Result};
+use bex_engine::{Engine, EngineConfig, Error, Execution, Result};
 use serde_json::json;
 
 use crate::args::{Args, Command};
@@ -26,11 +26,13 @@ pub fn run(args: &Args) -> Result<Report> {
         Command::Install(c) => install(
             &engine(args)?,
             &c.packages,
+            c.artifact.as_deref(),
             InstallOptions {
                 force: c.force,
                 accept_permissions: c.accept_permissions,
             },
         ),
+        Command::Precompile(c) => crate::precompile::run(&execution(args)?, c),
         Command::Uninstall(c) => {
             let r = engine(args)?.uninstall(&c.id)?;
             let text = format!(
@@ -85,6 +87,17 @@ pub fn run(args: &Args) -> Result<Report> {
                 s.secrets
             );
             let mut text = text;
+            let code = &all.code;
+            text.push_str(&format!(
+                "\nexecution:   {}{}\nartifacts:   {}",
+                code.execution,
+                if code.jit {
+                    " (compiles plugins)"
+                } else {
+                    " (runtime-only: precompiled artifacts)"
+                },
+                code.artifact_key
+            ));
             text.push_str(&format!(
                 "\nuptime:      {} ms\nexecutions:  {} of {} permits in use\nhttp:        {} requests, {} cache hits",
                 all.uptime_ms,
@@ -116,6 +129,15 @@ fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).expect("report types serialize")
 }
 
+/// The `--execution` asked for, on an engine config.
+fn execution(args: &Args) -> Result<EngineConfig> {
+    let mut config = EngineConfig::new("");
+    if let Some(e) = &args.execution {
+        config = config.execution(e.parse::<Execution>().map_err(Error::InvalidArgument)?);
+    }
+    Ok(config)
+}
+
 fn engine(args: &Args) -> Result<Engine> {
     let dir = match &args.data_dir {
         Some(d) => d.clone(),
@@ -127,6 +149,9 @@ fn engine(args: &Args) -> Result<Engine> {
         })?,
     };
     let mut config = EngineConfig::new(dir);
+    if let Some(e) = &args.execution {
+        config = config.execution(e.parse::<Execution>().map_err(Error::InvalidArgument)?);
+    }
     if let Some(d) = &args.record {
         config = config.record_dir(d);
     }
@@ -225,18 +250,40 @@ fn unpack(path: &Path, dir: &Path) -> Result<Report> {
     ))
 }
 
-fn install(engine: &Engine, packages: &[PathBuf], options: InstallOptions) -> Result<Report> {
+fn install(
+    engine: &Engine,
+    packages: &[PathBuf],
+    artifact: Option<&Path>,
+    options: InstallOptions,
+) -> Result<Report> {
     if packages.is_empty() {
         return Err(Error::InvalidArgument(
             "install needs at least one package".into(),
         ));
     }
+    let results = match (artifact, packages) {
+        (None, _) => engine.install_files_with(packages, options),
+        (Some(a), [p]) => vec![engine.install_precompiled_file(p, a, options)],
+        (Some(_), _) => {
+            return Err(Error::InvalidArgument(
+                "--artifact goes with exactly one package".into(),
+            ));
+        }
+    };
     let mut reports = Vec::new();
     let mut text = String::new();
-    for result in engine.install_files_with(packages, options) {
+    for result in results {
         let r = result?;
+        let how = if r.precompiled { ", precompiled" } else { "" };
         let _ = match &r.previous {
-            Some(prev) => writeln!(text, "{} {}: {} (was {prev})", r.id, r.version, r.action),
+            Some(prev) => writeln!(
+                text,
+                "{} {}: {} (was {prev}{how})",
+                r.id, r.version, r.action
+            ),
+            None if r.precompiled => {
+                writeln!(text, "{} {}: {} (precompiled)", r.id, r.version, r.action)
+            }
             None => writeln!(text, "{} {}: {}", r.id, r.version, r.action),
         };
         let p = &r.permissions;

@@ -7,6 +7,7 @@ mod commands;
 mod js;
 mod new;
 mod output;
+mod precompile;
 
 use std::process::ExitCode;
 

@@ -22,6 +22,7 @@ pub(crate) use transport::header_allowed;
 // The engine config may replace the system resolver (tests).
 pub(crate) use dns::Lookup;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -57,8 +58,13 @@ pub(crate) struct HttpClient {
 
 /// Where requests go.
 enum Backend {
-    /// Recordings, shared by all plugins: no connections to keep apart.
-    Replay(Arc<recording::Replay>),
+    /// Recordings: a plugin's own directory if it has one, else the
+    /// directory for all plugins, else none (every request fails). Replay
+    /// never falls back to the network.
+    Replay {
+        all: Arc<recording::Replay>,
+        per_plugin: BTreeMap<String, Arc<recording::Replay>>,
+    },
     /// The network (and a recorder, if `record_dir`): each plugin gets its
     /// own agent, see [`HttpClient::transport`].
     Live {
@@ -87,9 +93,20 @@ impl HttpClient {
             .user_agent
             .clone()
             .unwrap_or_else(|| format!("bex/{}", env!("CARGO_PKG_VERSION")));
-        let backend = match (&config.replay_dir, &config.record_dir) {
-            (Some(dir), _) => Backend::Replay(Arc::new(recording::Replay::load(dir)?)),
-            (None, record_dir) => {
+        let replaying = config.replay_dir.is_some() || !config.replay_plugins.is_empty();
+        let backend = match (replaying, &config.record_dir) {
+            (true, _) => Backend::Replay {
+                all: Arc::new(match &config.replay_dir {
+                    Some(dir) => recording::Replay::load(dir)?,
+                    None => recording::Replay::empty(),
+                }),
+                per_plugin: config
+                    .replay_plugins
+                    .iter()
+                    .map(|(id, dir)| Ok((id.clone(), Arc::new(recording::Replay::load(dir)?))))
+                    .collect::<Result<_, String>>()?,
+            },
+            (false, record_dir) => {
                 if let Some(dir) = record_dir {
                     recording::Recorder::prepare(dir)?;
                 }
@@ -118,9 +135,9 @@ impl HttpClient {
     /// A transport for one plugin. Over the network it has its own agent,
     /// so its own connection pool: one plugin's connections (and what a
     /// server learns from reusing them) never carry another's requests.
-    fn transport(&self) -> Box<dyn Transport> {
+    fn transport(&self, plugin: &str) -> Box<dyn Transport> {
         match &self.backend {
-            Backend::Replay(replay) => Box::new(replay.clone()),
+            Backend::Replay { .. } => Box::new(self.replay_for(plugin).expect("replaying").clone()),
             Backend::Live {
                 settings,
                 record_dir,
@@ -134,13 +151,18 @@ impl HttpClient {
         }
     }
 
-    /// The fixed time plugin clocks read in replay (see
-    /// [`recording::Replay::clock_ms`]); `None` over the network.
-    pub fn replay_clock_ms(&self) -> Option<u64> {
+    /// The recordings `plugin` is served from; `None` over the network.
+    fn replay_for(&self, plugin: &str) -> Option<&Arc<recording::Replay>> {
         match &self.backend {
-            Backend::Replay(replay) => replay.clock_ms(),
+            Backend::Replay { all, per_plugin } => Some(per_plugin.get(plugin).unwrap_or(all)),
             Backend::Live { .. } => None,
         }
+    }
+
+    /// The fixed time `plugin`'s clock reads in replay (see
+    /// [`recording::Replay::clock_ms`]); `None` over the network.
+    pub fn replay_clock_ms(&self, plugin: &str) -> Option<u64> {
+        self.replay_for(plugin).and_then(|r| r.clock_ms())
     }
 
     /// The counters.
@@ -166,12 +188,12 @@ pub(crate) struct PluginNet {
 }
 
 impl PluginNet {
-    pub fn new(client: Arc<HttpClient>, policy: Network) -> PluginNet {
+    pub fn new(client: Arc<HttpClient>, plugin: &str, policy: Network) -> PluginNet {
         PluginNet {
             bucket: TokenBucket::per_minute(policy.rate_per_minute),
             permits: Permits::new(policy.concurrent),
             cache: Mutex::new(ResponseCache::default()),
-            transport: client.transport(),
+            transport: client.transport(plugin),
             client,
             policy,
         }

@@ -111,6 +111,16 @@ impl Replay {
         })
     }
 
+    /// No recordings: every request fails (a plugin without a replay
+    /// directory while others have theirs).
+    pub fn empty() -> Replay {
+        Replay {
+            dir: PathBuf::from("(no replay directory for this plugin)"),
+            entries: HashMap::new(),
+            recorded_at_ms: None,
+        }
+    }
+
     /// The time the plugin clock reads in replay: the newest
     /// `recorded_at_ms` of the recordings (`None`: the real time).
     pub fn clock_ms(&self) -> Option<u64> {

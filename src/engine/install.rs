@@ -1,0 +1,298 @@
+//! Installing packages: each is checked against the contract and compiled
+//! (or its precompiled artifact loaded and checked), then committed with
+//! its compiled code in one transaction; uninstalling; packing.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::{CallError, Engine, wasm};
+use crate::artifact::{Artifact, ArtifactError, artifact_path_for};
+use crate::component;
+use crate::digest::hex;
+#[cfg(feature = "jit")]
+use crate::error::Error;
+use crate::error::Result;
+use crate::manifest::validate_plugin_id;
+use crate::package::Package;
+use crate::store::{InstallOptions, InstallReport, UninstallReport};
+
+/// A package's compiled code, ready to commit.
+struct Prepared {
+    /// The compiled code, as the store keeps it.
+    code: Vec<u8>,
+    /// Whether it came from a precompiled artifact.
+    precompiled: bool,
+}
+
+impl Engine {
+    /// Reads, verifies and installs a `.bex` package file (see
+    /// [`Engine::install`]). A precompiled artifact beside it (`NAME.bexa`
+    /// for `NAME.bex`) is used when it was made for this engine and this
+    /// package; a runtime-only engine needs one (`NO_ARTIFACT` otherwise).
+    pub fn install_file(&self, path: &Path, force: bool) -> Result<InstallReport> {
+        self.install_file_with(path, InstallOptions::forced(force))
+    }
+
+    /// [`Engine::install_file`] with explicit [`InstallOptions`].
+    pub fn install_file_with(&self, path: &Path, options: InstallOptions) -> Result<InstallReport> {
+        let package = Package::read_file(path, &self.inner.config.package_limits)?;
+        let artifact = self.artifact_beside(path, &package)?;
+        let record = self.prepare(&package, artifact.as_ref())?;
+        self.commit_install(&package, &record, options)
+    }
+
+    /// Installs the package at `package` with the precompiled artifact at
+    /// `artifact` (made by `bex precompile` for this engine's
+    /// [`Engine::artifact_key`] from this very package): nothing is
+    /// compiled. An artifact for another engine or package is
+    /// `NO_ARTIFACT`, naming both.
+    pub fn install_precompiled_file(
+        &self,
+        package: &Path,
+        artifact: &Path,
+        options: InstallOptions,
+    ) -> Result<InstallReport> {
+        let package = Package::read_file(package, &self.inner.config.package_limits)?;
+        let artifact = Artifact::read_file(artifact)?;
+        self.install_precompiled(&package, &artifact, options)
+    }
+
+    /// [`Engine::install_precompiled_file`] for a package and an artifact
+    /// in memory.
+    pub fn install_precompiled(
+        &self,
+        package: &Package,
+        artifact: &Artifact,
+        options: InstallOptions,
+    ) -> Result<InstallReport> {
+        let record = self.prepare(package, Some(artifact))?;
+        self.commit_install(package, &record, options)
+    }
+
+    /// Installs several package files: reading, checking and compiling in
+    /// parallel, then installing each in its own transaction, in order.
+    /// Returns one result per file.
+    pub fn install_files(&self, paths: &[PathBuf], force: bool) -> Vec<Result<InstallReport>> {
+        self.install_files_with(paths, InstallOptions::forced(force))
+    }
+
+    /// [`Engine::install_files`] with explicit [`InstallOptions`].
+    pub fn install_files_with(
+        &self,
+        paths: &[PathBuf],
+        options: InstallOptions,
+    ) -> Vec<Result<InstallReport>> {
+        let prepared: Vec<Result<(Package, Prepared)>> = paths
+            .par_iter()
+            .map(|p| {
+                let package = Package::read_file(p, &self.inner.config.package_limits)?;
+                let artifact = self.artifact_beside(p, &package)?;
+                let prepared = self.prepare(&package, artifact.as_ref())?;
+                Ok((package, prepared))
+            })
+            .collect();
+        prepared
+            .into_iter()
+            .map(|r| {
+                r.and_then(|(package, prepared)| self.commit_install(&package, &prepared, options))
+            })
+            .collect()
+    }
+
+    /// Checks a verified package's component against the contract,
+    /// compiles it, and installs both atomically (see
+    /// [`Store::install_with`](crate::store::Store::install_with)). `force`
+    /// allows a downgrade and a reinstall of the same version with
+    /// different content; an install that widens the plugin's permissions
+    /// is refused with `CONSENT_REQUIRED` (see [`Engine::install_with`]).
+    /// A runtime-only engine cannot compile: see
+    /// [`Engine::install_precompiled`].
+    pub fn install(&self, package: &Package, force: bool) -> Result<InstallReport> {
+        self.install_with(package, InstallOptions::forced(force))
+    }
+
+    /// [`Engine::install`] with explicit [`InstallOptions`]: pass
+    /// `accept_permissions` once the user agreed to what the report's
+    /// `permissions` (or the refusal) lists.
+    pub fn install_with(
+        &self,
+        package: &Package,
+        options: InstallOptions,
+    ) -> Result<InstallReport> {
+        let record = self.prepare(package, None)?;
+        self.commit_install(package, &record, options)
+    }
+
+    /// The artifact beside a package file, if there is one to use: an
+    /// engine that can compile uses it only when it fits (else compiles);
+    /// a runtime-only one takes it as it is, so a misfit is reported.
+    fn artifact_beside(&self, path: &Path, package: &Package) -> Result<Option<Artifact>> {
+        let beside = artifact_path_for(path);
+        if !beside.is_file() {
+            return Ok(None);
+        }
+        let artifact = Artifact::read_file(&beside)?;
+        if cfg!(feature = "jit") && self.fits(package, &artifact).is_err() {
+            return Ok(None);
+        }
+        Ok(Some(artifact))
+    }
+
+    /// Whether `artifact` was made for this engine and from `package`.
+    fn fits(
+        &self,
+        package: &Package,
+        artifact: &Artifact,
+    ) -> std::result::Result<(), ArtifactError> {
+        let unusable = |reason: String| ArtifactError::Unusable {
+            id: package.manifest().id.clone(),
+            reason,
+        };
+        let wanted = &self.inner.artifact_key;
+        if artifact.key() != wanted {
+            return Err(unusable(format!(
+                "the artifact was made for {}, this engine needs {wanted}",
+                artifact.key()
+            )));
+        }
+        if artifact.package_digest() != package.digest()
+            || artifact.component_sha256() != package.component_sha256()
+        {
+            return Err(unusable(format!(
+                "the artifact was made from another package (digest {}), not this one ({})",
+                hex(&artifact.package_digest()),
+                hex(&package.digest())
+            )));
+        }
+        Ok(())
+    }
+
+    /// The compiled code for `package`: its artifact's code when
+    /// one is given (it must fit), else freshly compiled code; either way
+    /// the component is checked against the contract first.
+    fn prepare(&self, package: &Package, artifact: Option<&Artifact>) -> Result<Prepared> {
+        let engine = &self.inner.wasm;
+        let code = match artifact {
+            Some(a) => {
+                self.fits(package, a)?;
+                let component =
+                    wasm::deserialize(engine, a.code()).map_err(|e| ArtifactError::Unusable {
+                        id: package.manifest().id.clone(),
+                        reason: format!("wasmtime refused it: {e:#}"),
+                    })?;
+                self.checked(|| component::check_loaded(engine, package.manifest(), &component))?;
+                a.code().to_vec()
+            }
+            None => {
+                let component = self.compile_checked(package)?;
+                component.serialize().map_err(super::wasmtime_error)?
+            }
+        };
+        Ok(Prepared {
+            code,
+            precompiled: artifact.is_some(),
+        })
+    }
+
+    #[cfg(feature = "jit")]
+    fn compile_checked(&self, package: &Package) -> Result<wasmtime::component::Component> {
+        let engine = &self.inner.wasm;
+        self.checked(|| component::compile_checked(engine, package.manifest(), package.component()))
+    }
+
+    #[cfg(not(feature = "jit"))]
+    fn compile_checked(&self, package: &Package) -> Result<wasmtime::component::Component> {
+        Err(ArtifactError::Unusable {
+            id: package.manifest().id.clone(),
+            reason: format!(
+                "{}; none was given (looked for NAME.bexa beside NAME.bex). This engine needs: {}",
+                wasm::NO_COMPILER,
+                self.inner.artifact_key
+            ),
+        }
+        .into())
+    }
+
+    /// Runs a contract check, which instantiates the component: it takes
+    /// an instance slot like any call.
+    fn checked<T>(
+        &self,
+        check: impl FnOnce() -> std::result::Result<T, component::ComponentError>,
+    ) -> Result<T> {
+        let _permit = self
+            .inner
+            .executions
+            .acquire(Instant::now() + Duration::from_secs(60))
+            .map_err(|_| CallError::Busy("no instance slot freed for the install check".into()))?;
+        Ok(check()?)
+    }
+
+    fn commit_install(
+        &self,
+        package: &Package,
+        prepared: &Prepared,
+        options: InstallOptions,
+    ) -> Result<InstallReport> {
+        let key = wasm::cache_key(&package.component_sha256_hex(), &self.inner.engine_hash);
+        let mut report =
+            self.inner
+                .store
+                .install_with(package, options, Some((&key, &prepared.code)))?;
+        report.precompiled = prepared.precompiled;
+        self.inner.registry.invalidate(&report.id);
+        self.inner.js.forget(&report.id);
+        self.inner.breakers.reset(&report.id);
+        Ok(report)
+    }
+
+    /// Removes a plugin and everything it owns.
+    pub fn uninstall(&self, id: &str) -> Result<UninstallReport> {
+        validate_plugin_id(id)?;
+        let report = self.inner.store.uninstall(id)?;
+        self.inner.registry.invalidate(id);
+        self.inner.js.forget(id);
+        Ok(report)
+    }
+}
+
+/// Builds a package from a manifest and a component after checking both:
+/// the manifest's rules, and the component against the contract and the
+/// manifest's `provides`. Needs the compiler (the `jit` feature).
+#[cfg(feature = "jit")]
+pub fn pack(manifest_text: &str, component: Vec<u8>) -> Result<Package> {
+    let package = Package::new(manifest_text, component)?;
+    component::check(package.manifest(), package.component())?;
+    Ok(package)
+}
+
+/// Reads a manifest and a component from files and packs them (see [`pack`]).
+#[cfg(feature = "jit")]
+pub fn pack_files(manifest: &Path, component: &Path) -> Result<Package> {
+    let text = std::fs::read(manifest).map_err(|e| Error::io(manifest, e))?;
+    if text.len() > crate::manifest::MAX_MANIFEST_BYTES {
+        return Err(crate::manifest::ManifestError::TooLarge {
+            size: text.len(),
+            max: crate::manifest::MAX_MANIFEST_BYTES,
+        }
+        .into());
+    }
+    let text = String::from_utf8(text).map_err(|e| {
+        crate::manifest::ManifestError::Syntax(format!("{}: not UTF-8: {e}", manifest.display()))
+    })?;
+    let len = std::fs::metadata(component)
+        .map_err(|e| Error::io(component, e))?
+        .len();
+    let max = crate::package::DEFAULT_MAX_COMPONENT_BYTES;
+    if len > max {
+        return Err(crate::package::PackageError::TooLarge {
+            what: "component".into(),
+            size: len,
+            max,
+        }
+        .into());
+    }
+    let bytes = std::fs::read(component).map_err(|e| Error::io(component, e))?;
+    pack(&text, bytes)
+}
