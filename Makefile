@@ -1,6 +1,11 @@
 # BEX engine. `make` builds the release library, header and CLI; `make demo`
 # runs the main job; `make test` runs every test. Nothing here touches the
 # internet: tests and the demo use loopback servers and recorded fixtures.
+#
+# Devices: `make cross TARGET=aarch64-unknown-linux-gnu` (or
+# armv7-unknown-linux-gnueabihf) builds for a device, `make test-cross`
+# runs the C tests and the demo walk there under qemu; `make size` reports
+# what BEX costs a player against its budgets (docs/porting.md).
 
 CARGO      ?= cargo
 CC         ?= cc
@@ -10,14 +15,26 @@ DESTDIR    ?=
 WASM       := wasm32-wasip2
 CBINDGEN_VERSION := 0.29.2
 
+# The machine building, and the one built for (always passed to cargo for
+# what ships, so paths and facts belong to the target: docs/porting.md).
+HOST       := $(shell rustc -vV | sed -n 's/^host: //p')
+TARGET     ?= $(HOST)
+
 # Tests and the demo share the dev profile (dependencies optimized, see
 # Cargo.toml) so a fresh machine compiles wasmtime once for both.
 TARGET_DIR  := $(or $(CARGO_TARGET_DIR),target)
 DEV_DIR     := $(TARGET_DIR)/debug
-RELEASE_DIR := $(TARGET_DIR)/release
+RELEASE_DIR := $(TARGET_DIR)/$(TARGET)/release
 WASM_DIR    := $(TARGET_DIR)/$(WASM)/release
 HEADER      := include/bex_engine.h
 DEMO_DIR    := $(TARGET_DIR)/demo
+# The runtime-only library (no compiler: `--no-default-features`) has its
+# own target directory: a staticlib's file name carries no feature hash,
+# so sharing one would overwrite the other.
+RUNTIME_FEATURES := --no-default-features --features pulley,js
+RUNTIME_TARGET_DIR := $(TARGET_DIR)/runtime
+RUNTIME_DEV_DIR    := $(RUNTIME_TARGET_DIR)/debug
+RUNTIME_RELEASE_DIR := $(RUNTIME_TARGET_DIR)/$(TARGET)/release
 
 # Tests find the plugin components here.
 export BEX_WASM_DIR := $(abspath $(WASM_DIR))
@@ -31,9 +48,47 @@ CBINDGEN    := $(shell cbindgen --version 2>/dev/null | grep -qx "cbindgen $(CBI
 
 SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 C_LIBS     := -lpthread -ldl -lm
+# Every program linking the static library drops what it does not use.
+GC_SECTIONS := -Wl,--gc-sections
 
-.PHONY: all lib cli header check-header plugins dev demo test test-rust test-c test-demo \
-        bench lint install install-files uninstall examples clean wasm-target cbindgen fuzz
+# ---- devices --------------------------------------------------------------
+# Each supported cross target: its GNU toolchain prefix, Debian's
+# architecture name (libc6-dev-ARCH-cross) and its qemu-user binary.
+CROSS_TARGETS := aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf
+GNU_aarch64-unknown-linux-gnu       := aarch64-linux-gnu
+DEB_aarch64-unknown-linux-gnu       := arm64
+QEMU_aarch64-unknown-linux-gnu      := qemu-aarch64
+GNU_armv7-unknown-linux-gnueabihf   := arm-linux-gnueabihf
+DEB_armv7-unknown-linux-gnueabihf   := armhf
+QEMU_armv7-unknown-linux-gnueabihf  := qemu-arm
+
+ifeq ($(TARGET),$(HOST))
+TCC        := $(CC)
+TCXX       := $(CXX)
+TSTRIP     := strip
+TNM        := nm
+CROSS_ENV  :=
+RUN        ?=
+else
+GNU        := $(GNU_$(TARGET))
+TCC        := $(GNU)-gcc
+TCXX       := $(GNU)-g++
+TSTRIP     := $(GNU)-strip
+TNM        := $(GNU)-nm
+# Cargo's linker and the cc crate's compilers for the C dependencies
+# (ring, zstd, QuickJS); the runner for test binaries.
+TRIPLE_UP  := $(shell echo $(TARGET) | tr 'a-z-' 'A-Z_')
+TRIPLE_LO  := $(subst -,_,$(TARGET))
+CROSS_ENV  := CARGO_TARGET_$(TRIPLE_UP)_LINKER=$(GNU)-gcc CC_$(TRIPLE_LO)=$(GNU)-gcc \
+              CXX_$(TRIPLE_LO)=$(GNU)-g++ AR_$(TRIPLE_LO)=$(GNU)-ar
+RUN        ?= $(QEMU_$(TARGET)) -L /usr/$(GNU)
+endif
+CROSS_DIR  := $(TARGET_DIR)/$(TARGET)/debug
+CROSS_PKGS := gcc-$(GNU_$(TARGET)) g++-$(GNU_$(TARGET)) libc6-dev-$(DEB_$(TARGET))-cross qemu-user
+
+.PHONY: all lib lib-runtime cli header check-header plugins dev demo test test-rust test-c \
+        test-demo test-runtime bench size lint install install-files uninstall examples clean \
+        wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target
 
 all: lib header cli
 
@@ -42,21 +97,51 @@ all: lib header cli
 # pinned cbindgen (installed under target/tools). Both are quick no-ops when
 # already there.
 wasm-target:
-	@if [ -d "$$(rustc --print sysroot)/lib/rustlib/$(WASM)/lib" ]; then :; \
+	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(WASM)
+
+# `rustup target add`, unless the target's standard library is there.
+rust-target:
+	@if [ -d "$$(rustc --print sysroot)/lib/rustlib/$(RUST_TARGET)/lib" ]; then :; \
 	elif command -v rustup >/dev/null; then \
-	  echo "adding the $(WASM) target (rustup target add $(WASM))"; rustup target add $(WASM); \
-	else echo "error: the $(WASM) Rust target is missing and rustup is not installed: install rustup (https://rustup.rs), or your distribution's rust-std for $(WASM)"; exit 1; fi
+	  echo "adding the $(RUST_TARGET) target (rustup target add $(RUST_TARGET))"; rustup target add $(RUST_TARGET); \
+	else echo "error: the $(RUST_TARGET) Rust target is missing and rustup is not installed: install rustup (https://rustup.rs), or your distribution's rust-std for $(RUST_TARGET)"; exit 1; fi
 
 cbindgen:
 	@if [ "$(CBINDGEN)" = cbindgen ] || $(CBINDGEN) --version 2>/dev/null | grep -qx "cbindgen $(CBINDGEN_VERSION)"; then :; \
 	else echo "installing cbindgen $(CBINDGEN_VERSION) into $(TOOLS_DIR)"; \
 	  $(CARGO) install --quiet --locked --root $(TOOLS_DIR) --version $(CBINDGEN_VERSION) cbindgen; fi
 
+# The library players link: built with only the staticlib and cdylib crate
+# types, so cargo applies the release profile's LTO (it does none when an
+# rlib is among the crate types), for TARGET. rustc prints the native
+# libraries it needs as it links; they go next to it (see NATIVE_LIBS_FILE).
+LIB_LOG := $(TARGET_DIR)/$(TARGET)-release-lib.log
 lib:
-	$(CARGO) build --locked --release --lib
+	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
+	@mkdir -p $(RELEASE_DIR)
+	{ $(CROSS_ENV) $(CARGO) rustc --locked --release --lib --target $(TARGET) \
+	  --crate-type staticlib,cdylib -- --print native-static-libs 2>&1; echo "cargo exit $$?"; } | tee $(LIB_LOG)
+	@grep -q '^cargo exit 0$$' $(LIB_LOG)
+	@$(call save_native_libs,$(LIB_LOG),$(RELEASE_DIR)/bex_engine.native-libs)
+
+# The runtime-only library: no compiler, loads only precompiled artifacts.
+lib-runtime:
+	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
+	$(CROSS_ENV) CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) rustc --locked --release --lib \
+	  --target $(TARGET) $(RUNTIME_FEATURES) --crate-type staticlib
 
 cli:
-	$(CARGO) build --locked --release --bin bex
+	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
+	$(CROSS_ENV) $(CARGO) build --locked --release --bin bex --target $(TARGET)
+
+# save_native_libs(LOG, FILE): the list rustc printed in LOG, or the fixed
+# Linux list when it printed none (it prints only when it links).
+NATIVE_LIBS_FALLBACK := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+define save_native_libs
+libs="$$(sed -n 's/.*native-static-libs: //p' $(1) | tail -n 1)"; rm -f $(1); \
+if [ -n "$$libs" ]; then echo "$$libs" > $(2); \
+elif [ ! -s $(2) ]; then echo "$(NATIVE_LIBS_FALLBACK)" > $(2); fi
+endef
 
 # The C header is generated from src/ffi by a pinned cbindgen and committed.
 header: cbindgen
@@ -90,17 +175,16 @@ dev:
 # servers, stream, subtitles, articles. Exits 0 only if every step showed
 # what the plugin's demo.txt expects.
 DEMO_SRC := examples/demo/demo.c examples/demo/walk.c examples/demo/script.c examples/demo/json.c
+DEMO_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude
 demo: wasm-target dev plugins
-	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Iinclude $(DEMO_SRC) \
-	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/bex-demo
+	$(CC) $(DEMO_CFLAGS) -O2 $(DEMO_SRC) $(DEV_DIR)/libbex_engine.a $(C_LIBS) $(GC_SECTIONS) -o $(DEV_DIR)/bex-demo
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(DEV_DIR)/bex-demo $(DEMO_DIR)/data plugins $(PLUGIN_PKGS)
 
 # The same walk under AddressSanitizer and UndefinedBehaviorSanitizer, and
 # the shipped plugins' own offline tests (their kit's harness drives `bex`).
 test-demo: dev plugins
-	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude $(DEMO_SRC) \
-	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/bex-demo-test
+	$(CC) $(DEMO_CFLAGS) $(SANITIZE) -g $(DEMO_SRC) $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/bex-demo-test
 	rm -rf $(DEV_DIR)/demo-test && mkdir -p $(DEV_DIR)/demo-test
 	$(DEV_DIR)/bex-demo-test $(DEV_DIR)/demo-test/data plugins $(PLUGIN_PKGS) > $(DEV_DIR)/demo-test/out.txt \
 	  || { cat $(DEV_DIR)/demo-test/out.txt; exit 1; }
@@ -108,46 +192,135 @@ test-demo: dev plugins
 	BEX_BIN=$(abspath $(BEX_DEV)) CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) \
 	  $(CARGO) test --locked --manifest-path plugins/Cargo.toml
 
-test: wasm-target cbindgen plugins test-rust check-header test-c test-demo examples
+test: wasm-target cbindgen plugins test-rust check-header test-c test-demo test-runtime examples
 
 test-rust:
 	$(CARGO) test --locked
 
 # The C ABI from C (and the header from C++), linked against the static
 # library, under AddressSanitizer and UndefinedBehaviorSanitizer. The engine
-# test runs the plugins (built by `make plugins`, which `make test` runs
-# first) packed fresh into $(DEV_DIR)/c-engine.
+# and limits tests run the plugins (built by `make plugins`, which `make
+# test` runs first) packed fresh into $(DEV_DIR)/c-engine.
+C_ENGINE_SRC := tests/c/engine.c tests/c/engine_args.c tests/c/engine_lifecycle.c \
+                tests/c/engine_calls.c tests/c/support.c
+C_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
 test-c: dev
-	$(CC) -std=c11 -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude tests/c/abi.c \
-	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-abi-test
+	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g tests/c/abi.c $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-abi-test
 	$(DEV_DIR)/c-abi-test
 	$(CXX) -std=c++17 -Wall -Wextra -Werror $(SANITIZE) -g -Iinclude tests/c/header.cpp \
 	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-header-test
 	$(DEV_DIR)/c-header-test
-	rm -rf $(DEV_DIR)/c-engine && mkdir -p $(DEV_DIR)/c-engine
-	$(BEX_DEV) pack tests/c/hostile.yaml $(WASM_DIR)/bex_hostile.wasm $(DEV_DIR)/c-engine/hostile.bex
-	$(BEX_DEV) pack tests/c/hostile2.yaml $(WASM_DIR)/bex_hostile.wasm $(DEV_DIR)/c-engine/hostile2.bex
-	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(DEV_DIR)/c-engine/tvmaze.bex
-	$(CC) -std=c11 -Wall -Wextra -Werror $(SANITIZE) -g -pthread -Iinclude tests/c/engine.c \
-	  tests/c/engine_args.c tests/c/engine_lifecycle.c tests/c/engine_calls.c tests/c/support.c \
-	  $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-engine-test
+	@$(MAKE) --no-print-directory c-packages PACK_DIR=$(DEV_DIR)/c-engine
+	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g -pthread $(C_ENGINE_SRC) $(DEV_DIR)/libbex_engine.a $(C_LIBS) \
+	  -o $(DEV_DIR)/c-engine-test
 	$(DEV_DIR)/c-engine-test $(DEV_DIR)/c-engine plugins/tvmaze/fixtures
+	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g -pthread tests/c/limits.c $(DEV_DIR)/libbex_engine.a $(C_LIBS) \
+	  -o $(DEV_DIR)/c-limits-test
+	$(DEV_DIR)/c-limits-test $(DEV_DIR)/c-engine
 
-# Speed targets, measured side by side in one run (release build).
-bench: plugins lib
+# The packages the C tests install, packed by the dev bex into PACK_DIR.
+c-packages:
+	rm -rf $(PACK_DIR) && mkdir -p $(PACK_DIR)
+	$(BEX_DEV) pack tests/c/hostile.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile.bex
+	$(BEX_DEV) pack tests/c/hostile2.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile2.bex
+	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(PACK_DIR)/tvmaze.bex
+
+# The runtime-only engine (no compiler) in its dev build: it refuses a
+# package without a matching artifact (tests/c/runtime_only.c), and the
+# demo walks every plugin from artifacts `bex precompile` made.
+RT_WORK := $(RUNTIME_DEV_DIR)/work
+test-runtime: dev plugins
+	CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) build --locked --lib $(RUNTIME_FEATURES)
+	rm -rf $(RT_WORK) && mkdir -p $(RT_WORK)/abi $(RT_WORK)/demo
+	cp plugins/dist/tvmaze.bex $(RT_WORK)/abi/
+	$(BEX_DEV) precompile --out-dir $(RT_WORK)/good plugins/dist/tvmaze.bex
+	$(BEX_DEV) --execution pulley precompile --out-dir $(RT_WORK)/other plugins/dist/tvmaze.bex
+	mv $(RT_WORK)/good/tvmaze.bexa $(RT_WORK)/abi/good.bexa
+	mv $(RT_WORK)/other/tvmaze.bexa $(RT_WORK)/abi/other.bexa
+	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g -pthread tests/c/runtime_only.c \
+	  $(RUNTIME_DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(RUNTIME_DEV_DIR)/c-runtime-test
+	$(RUNTIME_DEV_DIR)/c-runtime-test $(RT_WORK)/abi plugins/tvmaze/fixtures
+	cp $(PLUGIN_PKGS) $(RT_WORK)/demo/
+	$(BEX_DEV) precompile $(RT_WORK)/demo/*.bex
+	$(CC) $(DEMO_CFLAGS) $(SANITIZE) -g $(DEMO_SRC) $(RUNTIME_DEV_DIR)/libbex_engine.a $(C_LIBS) \
+	  -o $(RUNTIME_DEV_DIR)/bex-demo
+	$(RUNTIME_DEV_DIR)/bex-demo $(RT_WORK)/data plugins $(RT_WORK)/demo/*.bex > $(RT_WORK)/demo.txt \
+	  || { cat $(RT_WORK)/demo.txt; exit 1; }
+	tail -n 1 $(RT_WORK)/demo.txt
+
+# ---- devices: cross builds, and their tests under qemu --------------------
+# `make cross TARGET=T` builds, with Debian's cross compilers, the library,
+# the bex CLI (dev profile: optimized dependencies), the C tests and the
+# demo player for T. `make test-cross TARGET=T` runs them under qemu-user:
+# the C ABI tests, the limits (timeouts, fuel, faults, cancellation under
+# T's execution strategy), the demo walk of every plugin, and the CLI.
+# Without the cross toolchain or qemu, both say what to install and stop.
+CROSS_CHECK = if [ -z "$(GNU_$(TARGET))" ]; then \
+	  echo "error: TARGET=$(TARGET) is not a cross target (supported: $(CROSS_TARGETS))"; exit 2; fi; \
+	missing=""; for t in $(GNU_$(TARGET))-gcc $(GNU_$(TARGET))-g++ $(1); do \
+	  command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "skipping $(2) for $(TARGET):$$missing not found (install $(CROSS_PKGS))"; exit 0; fi
+
+cross:
+	@$(call CROSS_CHECK,,the cross build); $(MAKE) --no-print-directory cross-build TARGET=$(TARGET)
+
+test-cross:
+	@$(call CROSS_CHECK,$(QEMU_$(TARGET)),the cross tests); $(MAKE) --no-print-directory cross-run TARGET=$(TARGET)
+
+cross-build:
+	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
+	$(CROSS_ENV) $(CARGO) build --locked --lib --bins --target $(TARGET)
+	$(TCC) $(C_TEST_CFLAGS) -g tests/c/abi.c $(CROSS_DIR)/libbex_engine.a $(C_LIBS) -o $(CROSS_DIR)/c-abi-test
+	$(TCXX) -std=c++17 -Wall -Wextra -Werror -g -Iinclude tests/c/header.cpp $(CROSS_DIR)/libbex_engine.a \
+	  $(C_LIBS) -o $(CROSS_DIR)/c-header-test
+	$(TCC) $(C_TEST_CFLAGS) -g -pthread $(C_ENGINE_SRC) $(CROSS_DIR)/libbex_engine.a $(C_LIBS) \
+	  -o $(CROSS_DIR)/c-engine-test
+	$(TCC) $(C_TEST_CFLAGS) -g -pthread tests/c/limits.c $(CROSS_DIR)/libbex_engine.a $(C_LIBS) \
+	  -o $(CROSS_DIR)/c-limits-test
+	$(TCC) $(DEMO_CFLAGS) -O2 $(DEMO_SRC) $(CROSS_DIR)/libbex_engine.a $(C_LIBS) $(GC_SECTIONS) \
+	  -o $(CROSS_DIR)/bex-demo
+	@echo "built for $(TARGET) in $(CROSS_DIR): libbex_engine.a, bex, c-abi-test, c-header-test, c-engine-test, c-limits-test, bex-demo"
+
+CROSS_CLI := $(RUN) $(CROSS_DIR)/bex --data-dir $(CROSS_DIR)/cli-data
+cross-run: plugins cross-build
+	$(RUN) $(CROSS_DIR)/c-abi-test
+	$(RUN) $(CROSS_DIR)/c-header-test
+	@$(MAKE) --no-print-directory c-packages PACK_DIR=$(CROSS_DIR)/c-engine
+	$(RUN) $(CROSS_DIR)/c-engine-test $(CROSS_DIR)/c-engine plugins/tvmaze/fixtures
+	$(RUN) $(CROSS_DIR)/c-limits-test $(CROSS_DIR)/c-engine
+	rm -rf $(CROSS_DIR)/demo $(CROSS_DIR)/cli-data && mkdir -p $(CROSS_DIR)/demo
+	$(RUN) $(CROSS_DIR)/bex-demo $(CROSS_DIR)/demo/data plugins $(PLUGIN_PKGS) > $(CROSS_DIR)/demo/out.txt \
+	  || { cat $(CROSS_DIR)/demo/out.txt; exit 1; }
+	tail -n 1 $(CROSS_DIR)/demo/out.txt
+	$(EX_EXPECT) '^bex\.tvmaze 1\.0\.0: installed' $(CROSS_CLI) install plugins/dist/tvmaze.bex
+	$(EX_EXPECT) '"Girls"' $(CROSS_CLI) --replay plugins/tvmaze/fixtures search bex.tvmaze girls
+	$(EX_EXPECT) '^execution: ' $(CROSS_CLI) stats
+
+# ---- size and speed -------------------------------------------------------
+# What BEX costs a player (benches/size/size.sh): the stripped CLI and C
+# player with the JIT and runtime-only, the largest crates, and (on this
+# machine) resident memory, each against its budget. TARGET=T measures a
+# device's build (sizes only: memory under qemu is qemu's).
+SIZE_DIR := $(TARGET_DIR)/size/$(TARGET)
+size: plugins lib lib-runtime cli
+	CC="$(TCC)" STRIP="$(TSTRIP)" NM="$(TNM)" TARGET=$(TARGET) \
+	NATIVE_LIBS="$$(cat $(RELEASE_DIR)/bex_engine.native-libs)" \
+	JIT_LIB=$(RELEASE_DIR)/libbex_engine.a RT_LIB=$(RUNTIME_RELEASE_DIR)/libbex_engine.a RT_NOJS_LIB= \
+	CLI=$(RELEASE_DIR)/bex HOST_BEX=$(TARGET_DIR)/$(HOST)/release/bex OUT=$(SIZE_DIR) \
+	RSS=$(if $(filter $(HOST),$(TARGET)),1,0) PACKAGES="$(PLUGIN_PKGS)" \
+	sh benches/size/size.sh
+
+# Speed targets, measured side by side in one run (release build), then
+# the sizes.
+bench: plugins
 	$(CARGO) bench --locked --bench engine
-	@cp $(RELEASE_DIR)/libbex_engine.a $(RELEASE_DIR)/size-libbex_engine.a
-	@strip --strip-debug $(RELEASE_DIR)/size-libbex_engine.a
-	@$(CC) -std=c99 -O2 -Iinclude examples/player.c $(RELEASE_DIR)/libbex_engine.a \
-	  -lpthread -ldl -lm -o $(RELEASE_DIR)/size-player && strip $(RELEASE_DIR)/size-player
-	@echo "sizes (release, stripped):"
-	@printf "  libbex_engine.a (debug info stripped) %8d KiB\n" $$(( $$(stat -c %s $(RELEASE_DIR)/size-libbex_engine.a) / 1024 ))
-	@printf "  examples/player.c linked statically   %8d KiB\n" $$(( $$(stat -c %s $(RELEASE_DIR)/size-player) / 1024 ))
+	@$(MAKE) --no-print-directory size
 
 # Fuzzing (nightly Rust and cargo-fuzz; tests/fuzz/README.md). `make test`
 # replays the committed corpora on stable instead.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = package manifest recording host_pattern_and_url call_values
+FUZZ_TARGETS = package manifest recording host_pattern_and_url call_values artifact
 fuzz: plugins
 	@for t in $(FUZZ_TARGETS); do \
 	  cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t tests/fuzz/corpus/$$t -- \
@@ -157,6 +330,7 @@ fuzz: plugins
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) clippy --locked --lib $(RUNTIME_FEATURES) -- -D warnings
 	cd plugins && $(CARGO) fmt --all --check
 	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --target $(WASM) -- -D warnings
 	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
@@ -164,7 +338,7 @@ lint:
 	cd tests/plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --target $(WASM) -- -D warnings
 
 # Installs the libraries, header and `bex` from INSTALL_FROM (the release
-# build, made by `all`), a pkg-config file and a CMake package
+# build for TARGET, made by `all`), a pkg-config file and a CMake package
 # (`find_package(bex_engine)`, target `bex::engine`) from the templates in
 # examples/package. `make examples` stage-installs the dev build with the
 # same recipe (install-files), so the tests need no release build.
@@ -173,11 +347,10 @@ VERSION      := $(shell sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | 
 LIBDIR        = $(DESTDIR)$(PREFIX)/lib
 CMAKEDIR      = $(LIBDIR)/cmake/bex_engine
 # The native libraries a program linking libbex_engine.a also needs, as
-# rustc prints them for INSTALL_FROM's profile, cached next to the library
-# until the dependencies change. rustc prints them only when it compiles;
-# the fixed list (Linux) is used if it printed none.
-NATIVE_LIBS_FILE     := $(INSTALL_FROM)/bex_engine.native-libs
-NATIVE_LIBS_FALLBACK := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# rustc prints them for INSTALL_FROM's build, kept next to the library.
+NATIVE_LIBS_FILE := $(INSTALL_FROM)/bex_engine.native-libs
+# The target's pointer size, for the CMake package's version check.
+POINTER_BYTES = $$(( $$(rustc --print cfg --target $(TARGET) | sed -n 's/^target_pointer_width="\(.*\)"/\1/p') / 8 ))
 
 install: all
 	@$(MAKE) --no-print-directory install-files
@@ -190,20 +363,22 @@ install-files: $(NATIVE_LIBS_FILE)
 	install -m 755 $(INSTALL_FROM)/bex $(DESTDIR)$(PREFIX)/bin/
 	@libs="$$(cat $(NATIVE_LIBS_FILE))"; \
 	cmake_libs="$$(echo "$$libs" | sed -E -e 's/(^| )-lpthread( |$$)/\1Threads::Threads\2/' -e 's/(^| )-l/\1/g' -e 's/ +/;/g')"; \
-	ptr="$$(( $$(rustc --print cfg | sed -n 's/^target_pointer_width="\(.*\)"/\1/p') / 8 ))"; \
+	ptr="$(POINTER_BYTES)"; \
 	subst="s|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g; s|@NATIVE_LIBS@|$$libs|g; s|@CMAKE_LIBS@|$$cmake_libs|g; s|@SIZEOF_VOID_P@|$$ptr|g"; \
 	set -e; for f in pkgconfig/bex_engine.pc cmake/bex_engine/bex_engineConfig.cmake \
 	    cmake/bex_engine/bex_engineConfigVersion.cmake; do \
 	  echo "writing $(LIBDIR)/$$f"; sed "$$subst" examples/package/$${f##*/}.in > $(LIBDIR)/$$f; \
 	done
 
-$(NATIVE_LIBS_FILE): Cargo.lock
-	$(CARGO) rustc --locked --lib $(if $(filter $(RELEASE_DIR),$(INSTALL_FROM)),--release) \
-	  --crate-type staticlib -- --print native-static-libs 2> $@.log || { cat $@.log; exit 1; }
-	@libs="$$(sed -n 's/.*native-static-libs: //p' $@.log | tail -n 1)"; rm -f $@.log; \
-	if [ -n "$$libs" ]; then echo "native libraries (rustc): $$libs"; \
-	else libs="$(NATIVE_LIBS_FALLBACK)"; echo "native libraries (rustc printed none, the Linux list): $$libs"; fi; \
-	echo "$$libs" > $@
+# The dev build's list (`make examples`): rustc prints it only when it
+# links, so it is asked for once, until the dependencies change. The
+# release list comes with `make lib`.
+$(DEV_DIR)/bex_engine.native-libs: Cargo.lock
+	{ $(CARGO) rustc --locked --lib --crate-type staticlib -- --print native-static-libs 2>&1; \
+	  echo "cargo exit $$?"; } > $@.log
+	@grep -q '^cargo exit 0$$' $@.log || { cat $@.log; exit 1; }
+	@$(call save_native_libs,$@.log,$@)
+	@echo "native libraries: $$(cat $@)"
 
 uninstall:
 	rm -f $(LIBDIR)/libbex_engine.a $(LIBDIR)/libbex_engine.so \
@@ -214,8 +389,10 @@ uninstall:
 
 # The examples (examples/), built the way a player builds against BEX:
 # from an installed tree only (a staged install of the dev build), with
-# pkg-config and with CMake's find_package; then run offline against the
-# packaged TVmaze plugin and its recorded responses, in fresh data dirs.
+# pkg-config and with CMake's find_package, whose link lines must carry
+# --gc-sections; then run offline against the packaged TVmaze plugin and
+# its recorded responses, in fresh data dirs. Without pkg-config or cmake,
+# that part is skipped with one line naming the package.
 CMAKE     ?= cmake
 EX_DIR    := $(TARGET_DIR)/examples
 EX_CMAKE  := $(TARGET_DIR)/examples-cmake
@@ -230,14 +407,19 @@ EX_EXPECT := sh examples/expect.sh
 BEXCLI    := $(EX_DIR)/bexcli --data-dir $(EX_DIR)/cli-data --config $(EX_CONFIG)
 BEXCLI_CM := $(EX_CMAKE)/bexcli --data-dir $(EX_DIR)/cmake-data --config $(EX_CONFIG)
 
-examples: dev plugins
+examples: dev plugins $(DEV_DIR)/bex_engine.native-libs
 	$(MAKE) --no-print-directory install-files INSTALL_FROM=$(DEV_DIR) PREFIX=$(EX_STAGE) DESTDIR=
 	rm -rf $(EX_DIR) $(EX_CMAKE) && mkdir -p $(EX_DIR)
+	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(EX_DIR)/tvmaze.bex
+	@if command -v pkg-config >/dev/null; then $(MAKE) --no-print-directory examples-pkg-config; \
+	else echo "skipping the pkg-config examples: pkg-config not found (install pkg-config)"; fi
+	@if command -v $(CMAKE) >/dev/null; then $(MAKE) --no-print-directory examples-cmake; \
+	else echo "skipping the CMake example: cmake not found (install cmake)"; fi
+
+examples-pkg-config:
+	$(EX_EXPECT) 'gc-sections' env PKG_CONFIG_PATH=$(EX_STAGE)/lib/pkgconfig pkg-config --static --libs bex_engine
 	$(CC) -std=c99 $(EX_CFLAGS) examples/player.c $(EX_LIBS) -o $(EX_DIR)/player
 	$(CXX) -std=c++17 $(EX_CFLAGS) examples/bexcli.cpp $(EX_LIBS) -o $(EX_DIR)/bexcli
-	$(CMAKE) -S examples/cmake -B $(EX_CMAKE) -DCMAKE_PREFIX_PATH=$(EX_STAGE)
-	$(CMAKE) --build $(EX_CMAKE)
-	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(EX_DIR)/tvmaze.bex
 	$(EX_EXPECT) '^search: .*"Girls"' $(EX_DIR)/player $(EX_DIR)/player-data $(EX_CONFIG) \
 	  $(EX_DIR)/tvmaze.bex bex.tvmaze girls show:139
 	$(EX_EXPECT) '^installed ' $(BEXCLI) install $(EX_DIR)/tvmaze.bex
@@ -253,6 +435,11 @@ examples: dev plugins
 	$(EX_EXPECT) --fail '^error\[INVALID_ARGUMENT\]: .*secret' $(BEXCLI) set-key bex.tvmaze api-key x
 	$(EX_EXPECT) '^uninstalled bex\.tvmaze' $(BEXCLI) uninstall bex.tvmaze
 	$(EX_EXPECT) '^no plugins installed' $(BEXCLI) list
+
+examples-cmake:
+	$(CMAKE) -S examples/cmake -B $(EX_CMAKE) -DCMAKE_PREFIX_PATH=$(EX_STAGE)
+	$(CMAKE) --build $(EX_CMAKE) --verbose > $(EX_CMAKE)/build.log || { cat $(EX_CMAKE)/build.log; exit 1; }
+	$(EX_EXPECT) 'gc-sections' grep -- '-o bexcli' $(EX_CMAKE)/build.log
 	$(EX_EXPECT) '^installed ' $(BEXCLI_CM) install $(EX_DIR)/tvmaze.bex
 	$(EX_EXPECT) '^bex\.tvmaze ' $(BEXCLI_CM) list
 	$(EX_EXPECT) '"Girls"' $(BEXCLI_CM) search bex.tvmaze girls
