@@ -32,6 +32,7 @@ DEMO_DIR    := $(TARGET_DIR)/demo
 # own target directory: a staticlib's file name carries no feature hash,
 # so sharing one would overwrite the other.
 RUNTIME_FEATURES := --no-default-features --features pulley,js
+RUNTIME_NOJS_FEATURES := --no-default-features --features pulley
 RUNTIME_TARGET_DIR := $(TARGET_DIR)/runtime
 RUNTIME_DEV_DIR    := $(RUNTIME_TARGET_DIR)/debug
 RUNTIME_RELEASE_DIR := $(RUNTIME_TARGET_DIR)/$(TARGET)/release
@@ -86,7 +87,7 @@ endif
 CROSS_DIR  := $(TARGET_DIR)/$(TARGET)/debug
 CROSS_PKGS := gcc-$(GNU_$(TARGET)) g++-$(GNU_$(TARGET)) libc6-dev-$(DEB_$(TARGET))-cross qemu-user
 
-.PHONY: all lib lib-runtime cli header check-header plugins dev demo test test-rust test-c \
+.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev demo test test-rust test-c \
         test-demo test-runtime bench size lint install install-files uninstall examples clean \
         wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target
 
@@ -124,11 +125,23 @@ lib:
 	@grep -q '^cargo exit 0$$' $(LIB_LOG)
 	@$(call save_native_libs,$(LIB_LOG),$(RELEASE_DIR)/bex_engine.native-libs)
 
-# The runtime-only library: no compiler, loads only precompiled artifacts.
+# The runtime-only library: no compiler, loads only precompiled artifacts;
+# and the same without the JS host (make size). Both share a target
+# directory, so each archive is copied aside as soon as it is built.
 lib-runtime:
 	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
-	$(CROSS_ENV) CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) rustc --locked --release --lib \
-	  --target $(TARGET) $(RUNTIME_FEATURES) --crate-type staticlib
+	$(call runtime_lib,$(RUNTIME_FEATURES),$(RUNTIME_RELEASE_DIR)/with-js)
+
+lib-runtime-nojs:
+	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
+	$(call runtime_lib,$(RUNTIME_NOJS_FEATURES),$(RUNTIME_RELEASE_DIR)/without-js)
+
+# runtime_lib(FEATURES, DIR): builds the runtime-only archive into DIR.
+define runtime_lib
+$(CROSS_ENV) CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) rustc --locked --release --lib \
+  --target $(TARGET) $(1) --crate-type staticlib
+mkdir -p $(2) && cp $(RUNTIME_RELEASE_DIR)/libbex_engine.a $(2)/libbex_engine.a
+endef
 
 cli:
 	@$(MAKE) --no-print-directory rust-target RUST_TARGET=$(TARGET)
@@ -303,10 +316,11 @@ cross-run: plugins cross-build
 # machine) resident memory, each against its budget. TARGET=T measures a
 # device's build (sizes only: memory under qemu is qemu's).
 SIZE_DIR := $(TARGET_DIR)/size/$(TARGET)
-size: plugins lib lib-runtime cli
+size: plugins lib lib-runtime-nojs lib-runtime cli
 	CC="$(TCC)" STRIP="$(TSTRIP)" NM="$(TNM)" TARGET=$(TARGET) \
 	NATIVE_LIBS="$$(cat $(RELEASE_DIR)/bex_engine.native-libs)" \
-	JIT_LIB=$(RELEASE_DIR)/libbex_engine.a RT_LIB=$(RUNTIME_RELEASE_DIR)/libbex_engine.a RT_NOJS_LIB= \
+	JIT_LIB=$(RELEASE_DIR)/libbex_engine.a RT_LIB=$(RUNTIME_RELEASE_DIR)/with-js/libbex_engine.a \
+	RT_NOJS_LIB=$(RUNTIME_RELEASE_DIR)/without-js/libbex_engine.a \
 	CLI=$(RELEASE_DIR)/bex HOST_BEX=$(TARGET_DIR)/$(HOST)/release/bex OUT=$(SIZE_DIR) \
 	RSS=$(if $(filter $(HOST),$(TARGET)),1,0) PACKAGES="$(PLUGIN_PKGS)" \
 	sh benches/size/size.sh
@@ -331,6 +345,8 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) clippy --locked --lib $(RUNTIME_FEATURES) -- -D warnings
+	CARGO_TARGET_DIR=$(RUNTIME_TARGET_DIR) $(CARGO) clippy --locked --lib $(RUNTIME_NOJS_FEATURES) -- -D warnings
+	$(CARGO) clippy --locked --lib --no-default-features --features jit -- -D warnings
 	cd plugins && $(CARGO) fmt --all --check
 	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --target $(WASM) -- -D warnings
 	cd plugins && CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings

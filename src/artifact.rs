@@ -27,8 +27,9 @@ pub const ARTIFACT_FORMAT_VERSION: u16 = 1;
 pub const MAX_ARTIFACT_CODE_BYTES: u64 = 256 << 20;
 
 const MAGIC: [u8; 8] = *b"\x89BEXA\r\n\x1a";
-const HEADER_LEN: usize = 128;
+const HEADER_LEN: usize = 136;
 const MAX_KEY_BYTES: u32 = 1024;
+const MAX_MANIFEST_BYTES: u32 = crate::manifest::MAX_MANIFEST_BYTES as u32;
 
 /// Why an artifact file was refused, or no artifact fits.
 #[non_exhaustive]
@@ -128,12 +129,14 @@ impl fmt::Display for ArtifactKey {
 }
 
 /// A precompiled artifact: the key, the package it came from (pinned by
-/// [`Package::digest`](crate::package::Package::digest)) and the code.
+/// [`Package::digest`](crate::package::Package::digest)), that package's
+/// manifest as JSON (for builds that read no YAML) and the code.
 #[derive(Clone)]
 pub struct Artifact {
     key: ArtifactKey,
     package_digest: Sha256Digest,
     component_sha256: Sha256Digest,
+    manifest_json: String,
     code: Vec<u8>,
 }
 
@@ -154,12 +157,14 @@ impl Artifact {
         key: ArtifactKey,
         package_digest: Sha256Digest,
         component_sha256: Sha256Digest,
+        manifest_json: String,
         code: Vec<u8>,
     ) -> Artifact {
         Artifact {
             key,
             package_digest,
             component_sha256,
+            manifest_json,
             code,
         }
     }
@@ -179,6 +184,14 @@ impl Artifact {
         self.component_sha256
     }
 
+    /// The package's manifest, as JSON (see
+    /// [`Manifest::json_of`](crate::manifest::Manifest::json_of)): an
+    /// engine that reads no YAML installs the package with it. It is
+    /// trusted as the code is.
+    pub fn manifest_json(&self) -> &str {
+        &self.manifest_json
+    }
+
     /// Bytes of compiled code.
     pub fn code_bytes(&self) -> usize {
         self.code.len()
@@ -191,7 +204,11 @@ impl Artifact {
     /// The `.bexa` bytes.
     pub fn encode(&self) -> Vec<u8> {
         let key = self.key.encode();
-        let mut out = Vec::with_capacity(HEADER_LEN + key.len() + self.code.len());
+        let manifest = self.manifest_json.as_bytes();
+        let mut texts = crc32fast::Hasher::new();
+        texts.update(key.as_bytes());
+        texts.update(manifest);
+        let mut out = Vec::with_capacity(HEADER_LEN + key.len() + manifest.len() + self.code.len());
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&ARTIFACT_FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
@@ -200,11 +217,14 @@ impl Artifact {
         out.extend_from_slice(&self.package_digest);
         out.extend_from_slice(&self.component_sha256);
         out.extend_from_slice(&sha256(&self.code));
-        out.extend_from_slice(&crc32fast::hash(key.as_bytes()).to_le_bytes());
+        out.extend_from_slice(&(manifest.len() as u32).to_le_bytes());
+        out.extend_from_slice(&texts.finalize().to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
         debug_assert_eq!(out.len(), HEADER_LEN);
         out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(manifest);
         out.extend_from_slice(&self.code);
         out
     }
@@ -223,7 +243,7 @@ impl Artifact {
         let u32_at = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap());
         let u64_at = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().unwrap());
         let digest_at = |at: usize| -> Sha256Digest { header[at..at + 32].try_into().unwrap() };
-        if crc32fast::hash(&header[..124]) != u32_at(124) {
+        if crc32fast::hash(&header[..132]) != u32_at(132) {
             return Err(ArtifactError::Corrupt {
                 message: "header CRC32 mismatch".into(),
             });
@@ -235,34 +255,45 @@ impl Artifact {
             }
             _ => {}
         }
-        if u16_at(10) != 0 {
-            return Err(invalid("reserved flags are set"));
+        if u16_at(10) != 0 || u32_at(128) != 0 {
+            return Err(invalid("reserved fields are set"));
         }
         let key_len = u32_at(12);
         let code_len = u64_at(16);
+        let manifest_len = u32_at(120);
         if key_len == 0 || key_len > MAX_KEY_BYTES {
             return Err(invalid("key length out of range"));
+        }
+        if manifest_len == 0 || manifest_len > MAX_MANIFEST_BYTES {
+            return Err(invalid("manifest length out of range"));
         }
         if code_len == 0 || code_len > MAX_ARTIFACT_CODE_BYTES {
             return Err(invalid("code length out of range"));
         }
         let rest = &bytes[HEADER_LEN..];
-        if rest.len() as u64 != u64::from(key_len) + code_len {
+        let promised = u64::from(key_len) + u64::from(manifest_len) + code_len;
+        if rest.len() as u64 != promised {
             return Err(invalid(&format!(
-                "the header promises {} bytes after it, the file has {}",
-                u64::from(key_len) + code_len,
+                "the header promises {promised} bytes after it, the file has {}",
                 rest.len()
             )));
         }
-        let (key, code) = rest.split_at(key_len as usize);
-        if crc32fast::hash(key) != u32_at(120) {
+        let (key, rest) = rest.split_at(key_len as usize);
+        let (manifest, code) = rest.split_at(manifest_len as usize);
+        let mut texts = crc32fast::Hasher::new();
+        texts.update(key);
+        texts.update(manifest);
+        if texts.finalize() != u32_at(124) {
             return Err(ArtifactError::Corrupt {
-                message: "key CRC32 mismatch".into(),
+                message: "key or manifest CRC32 mismatch".into(),
             });
         }
         let key = std::str::from_utf8(key)
             .map_err(|_| invalid("the key is not UTF-8"))
             .and_then(|k| ArtifactKey::decode(k).map_err(|m| invalid(&m)))?;
+        let manifest_json = std::str::from_utf8(manifest)
+            .map_err(|_| invalid("the manifest is not UTF-8"))?
+            .to_string();
         if sha256(code) != digest_at(88) {
             return Err(ArtifactError::Corrupt {
                 message: "the code's SHA-256 does not match the header".into(),
@@ -272,6 +303,7 @@ impl Artifact {
             key,
             package_digest: digest_at(24),
             component_sha256: digest_at(56),
+            manifest_json,
             code: code.to_vec(),
         })
     }
@@ -282,7 +314,10 @@ impl Artifact {
         let len = std::fs::metadata(path)
             .map_err(|e| Error::io(path, e))?
             .len();
-        let max = (HEADER_LEN as u64) + u64::from(MAX_KEY_BYTES) + MAX_ARTIFACT_CODE_BYTES;
+        let max = (HEADER_LEN as u64)
+            + u64::from(MAX_KEY_BYTES)
+            + u64::from(MAX_MANIFEST_BYTES)
+            + MAX_ARTIFACT_CODE_BYTES;
         if len > max {
             return Err(ArtifactError::Invalid {
                 message: format!("{} is {len} bytes, more than any artifact", path.display()),
@@ -320,6 +355,7 @@ mod tests {
             },
             [1; 32],
             [2; 32],
+            "{\"schema\": 1}".into(),
             b"\x7fELF compiled code".to_vec(),
         )
     }
@@ -331,6 +367,7 @@ mod tests {
         assert_eq!(b.key(), a.key());
         assert_eq!(b.package_digest(), [1; 32]);
         assert_eq!(b.component_sha256(), [2; 32]);
+        assert_eq!(b.manifest_json(), "{\"schema\": 1}");
         assert_eq!(b.code(), a.code());
         assert_eq!(
             a.key().to_string(),
@@ -358,11 +395,25 @@ mod tests {
     }
 
     #[test]
+    fn the_committed_fuzz_seed_is_a_valid_artifact() {
+        // tests/fuzz/corpus/artifact holds seeds written by hand to this
+        // layout; at least one must decode, or the corpus tests nothing.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz/corpus/artifact");
+        let valid = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                Artifact::decode(&std::fs::read(e.as_ref().unwrap().path()).unwrap()).is_ok()
+            })
+            .count();
+        assert!(valid >= 2, "{valid} valid seeds");
+    }
+
+    #[test]
     fn a_newer_format_asks_for_an_upgrade() {
         let mut bytes = sample().encode();
         bytes[8] = 2;
-        let crc = crc32fast::hash(&bytes[..124]);
-        bytes[124..128].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32fast::hash(&bytes[..132]);
+        bytes[132..136].copy_from_slice(&crc.to_le_bytes());
         assert!(matches!(
             Artifact::decode(&bytes),
             Err(ArtifactError::VersionTooNew { version: 2 })

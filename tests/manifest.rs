@@ -428,7 +428,15 @@ fn display_rules() {
     // package disguise itself in a player's list.
     // YAML escapes, decoded by the parser.
     for bad in [
-        r"\u202e", r"\u200b", r"\u2066", r"\ufeff", r"\n", r"\r", r"\t", r"\u2028", r"\u0085",
+        r"\u202e",
+        r"\u200b",
+        r"\u2066",
+        r"\ufeff",
+        r"\n",
+        r"\r",
+        r"\t",
+        r"\u2028",
+        r"\u0085",
         r"\u061c",
     ] {
         field_error(
@@ -469,4 +477,36 @@ fn manifest_serializes_to_stable_json() {
         serde_json::json!(["api.example.org", "*.cdn.example.org"])
     );
     assert_eq!(v["limits"]["operations"]["search"]["timeout_ms"], 8000);
+}
+
+/// The JSON form precompiled artifacts carry (for builds without YAML)
+/// parses to the same manifest as the YAML, for every shipped plugin.
+#[test]
+fn the_json_form_of_a_manifest_means_the_same() {
+    let mut texts = vec![VALID.to_string()];
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/plugins")).unwrap() {
+        let path = entry.unwrap().path().join("manifest.yaml");
+        if path.is_file() {
+            texts.push(std::fs::read_to_string(path).unwrap());
+        }
+    }
+    assert!(texts.len() >= 7, "the six plugins and VALID");
+    for text in &texts {
+        let json = Manifest::json_of(text).unwrap();
+        assert!(json.starts_with('{'), "{json}");
+        assert_eq!(
+            Manifest::parse(&json).unwrap(),
+            Manifest::parse(text).unwrap()
+        );
+        // JSON stays JSON.
+        assert_eq!(Manifest::json_of(&json).unwrap(), json);
+    }
+    // An unquoted scalar that YAML reads as a number where text is meant
+    // does not pass silently.
+    let numeric_name = with("name: Example", "name: 2048");
+    assert!(Manifest::parse(&numeric_name).is_ok());
+    let err = Manifest::json_of(&numeric_name).unwrap_err().to_string();
+    assert!(err.contains("quote"), "{err}");
+    // Malformed JSON is a syntax error like malformed YAML.
+    assert!(!syntax_error("{\"schema\": 1,").is_empty());
 }

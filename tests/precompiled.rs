@@ -232,3 +232,30 @@ fn native_code_for_another_architecture_needs_the_cross_backend() {
         }
     }
 }
+
+#[test]
+fn an_artifact_carries_its_packages_manifest_as_json() {
+    let package = tvmaze_package();
+    let artifact = precompile(Execution::host_default(), &package);
+    let json = artifact.manifest_json();
+    assert!(json.starts_with('{'), "{json}");
+    // A build without YAML reads the package with it: the same manifest,
+    // the same identity (the pin is still the packed manifest's digest).
+    let bytes = package.encode(&PackageLimits::default()).unwrap();
+    let read = Package::decode_with_manifest(&bytes, &PackageLimits::default(), json).unwrap();
+    assert_eq!(read.manifest(), package.manifest());
+    assert_eq!(read.digest(), package.digest());
+    assert_eq!(read.manifest_text(), json);
+    // Installed that way, it runs.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path(), Execution::host_default());
+    engine
+        .install_precompiled(&read, &artifact, InstallOptions::default())
+        .unwrap();
+    assert_eq!(search(&engine), "Girls");
+    assert_eq!(
+        engine.plugin("bex.tvmaze").unwrap().manifest_text,
+        json,
+        "the store keeps the JSON form"
+    );
+}

@@ -40,9 +40,9 @@ kib() { echo $(( ($(stat -c %s "$1") + 1023) / 1024 )); }
 row() {
     if [ -n "${3:-}" ]; then
         if [ "$2" -le "$3" ]; then verdict=holds; else verdict=OVER; over=1; fi
-        printf '  %-44s %7d KiB   budget %6d KiB  %s\n' "$1" "$2" "$3" "$verdict"
+        printf '  %-48s %7d KiB   budget %6d KiB  %s\n' "$1" "$2" "$3" "$verdict"
     else
-        printf '  %-44s %7d KiB\n' "$1" "$2"
+        printf '  %-48s %7d KiB\n' "$1" "$2"
     fi
 }
 
@@ -65,6 +65,11 @@ player jit "$JIT_LIB"
 player runtime "$RT_LIB"
 [ -n "$RT_NOJS_LIB" ] && player runtime-nojs "$RT_NOJS_LIB"
 $STRIP "$CLI" -o "$OUT/bex.stripped"
+# The demo player (examples/demo): a fuller player, for the device rows.
+$CC -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude examples/demo/demo.c examples/demo/walk.c \
+    examples/demo/script.c examples/demo/json.c "$JIT_LIB" $NATIVE_LIBS -Wl,--gc-sections \
+    -o "$OUT/demo-jit"
+$STRIP "$OUT/demo-jit" -o "$OUT/demo-jit.stripped"
 
 echo "sizes ($TARGET, release, stripped, linked with --gc-sections):"
 row "bex CLI" "$(kib "$OUT/bex.stripped")"
@@ -73,6 +78,7 @@ row "C player, runtime-only" "$(kib "$OUT/player-runtime.stripped")" $RT_BUDGET_
 if [ -n "$RT_NOJS_LIB" ]; then
     row "C player, runtime-only, without the JS host" "$(kib "$OUT/player-runtime-nojs.stripped")"
 fi
+row "demo player (examples/demo), with the JIT" "$(kib "$OUT/demo-jit.stripped")"
 echo "largest crates of the player with the JIT (functions and data, KiB):"
 crates jit
 echo "largest crates of the runtime-only player:"
@@ -97,7 +103,7 @@ rss() {
     fi
     field() { sed -n "s/^$1 //p" "$OUT/rss-$2.log"; }
     row "idle, $4" "$(field idle_rss_kib "$1")" $IDLE_BUDGET_KIB
-    printf '  %-44s anonymous %d KiB, file-backed %d KiB\n' "" \
+    printf '  %-48s anonymous %d KiB, file-backed %d KiB\n' "" \
         "$(field idle_anon_kib "$1")" "$(field idle_file_kib "$1")"
     row "peak under four concurrent calls, $4" "$(field peak_rss_kib "$1")" $PEAK_BUDGET_KIB
 }

@@ -37,10 +37,9 @@ impl Engine {
 
     /// [`Engine::install_file`] with explicit [`InstallOptions`].
     pub fn install_file_with(&self, path: &Path, options: InstallOptions) -> Result<InstallReport> {
-        let package = Package::read_file(path, &self.inner.config.package_limits)?;
-        let artifact = self.artifact_beside(path, &package)?;
-        let record = self.prepare(&package, artifact.as_ref())?;
-        self.commit_install(&package, &record, options)
+        let (package, artifact) = self.read_with_artifact_beside(path)?;
+        let prepared = self.prepare(&package, artifact.as_ref())?;
+        self.commit_install(&package, &prepared, options)
     }
 
     /// Installs the package at `package` with the precompiled artifact at
@@ -54,8 +53,8 @@ impl Engine {
         artifact: &Path,
         options: InstallOptions,
     ) -> Result<InstallReport> {
-        let package = Package::read_file(package, &self.inner.config.package_limits)?;
         let artifact = Artifact::read_file(artifact)?;
+        let package = self.read_package(package, Some(&artifact))?;
         self.install_precompiled(&package, &artifact, options)
     }
 
@@ -87,8 +86,7 @@ impl Engine {
         let prepared: Vec<Result<(Package, Prepared)>> = paths
             .par_iter()
             .map(|p| {
-                let package = Package::read_file(p, &self.inner.config.package_limits)?;
-                let artifact = self.artifact_beside(p, &package)?;
+                let (package, artifact) = self.read_with_artifact_beside(p)?;
                 let prepared = self.prepare(&package, artifact.as_ref())?;
                 Ok((package, prepared))
             })
@@ -125,19 +123,45 @@ impl Engine {
         self.commit_install(package, &record, options)
     }
 
-    /// The artifact beside a package file, if there is one to use: an
-    /// engine that can compile uses it only when it fits (else compiles);
-    /// a runtime-only one takes it as it is, so a misfit is reported.
-    fn artifact_beside(&self, path: &Path, package: &Package) -> Result<Option<Artifact>> {
+    /// A package file and the artifact beside it (`NAME.bexa`), if there
+    /// is one to use: an engine that can compile uses it only when it fits
+    /// (else compiles); a runtime-only one takes it as it is, so a misfit
+    /// is reported, and refuses a package without one before reading it.
+    fn read_with_artifact_beside(&self, path: &Path) -> Result<(Package, Option<Artifact>)> {
         let beside = artifact_path_for(path);
-        if !beside.is_file() {
-            return Ok(None);
+        let artifact = if beside.is_file() {
+            Some(Artifact::read_file(&beside)?)
+        } else {
+            None
+        };
+        if !cfg!(feature = "jit") && artifact.is_none() {
+            return Err(ArtifactError::Unusable {
+                id: path.display().to_string(),
+                reason: format!(
+                    "this BEX is runtime-only (built without the `jit` feature) and cannot compile plugins; there is no {} beside the package. Make one with `bex precompile` for this engine: {}",
+                    beside.display(),
+                    self.inner.artifact_key
+                ),
+            }
+            .into());
         }
-        let artifact = Artifact::read_file(&beside)?;
-        if cfg!(feature = "jit") && self.fits(package, &artifact).is_err() {
-            return Ok(None);
+        let package = self.read_package(path, artifact.as_ref())?;
+        let artifact =
+            artifact.filter(|a| !cfg!(feature = "jit") || self.fits(&package, a).is_ok());
+        Ok((package, artifact))
+    }
+
+    /// Reads a package file; a build that reads no YAML takes its manifest
+    /// from the artifact (whose pin is checked before anything is
+    /// installed: see [`Engine::fits`]).
+    fn read_package(&self, path: &Path, artifact: Option<&Artifact>) -> Result<Package> {
+        let limits = &self.inner.config.package_limits;
+        match artifact {
+            Some(a) if !cfg!(feature = "yaml") => {
+                Package::read_file_with_manifest(path, limits, a.manifest_json())
+            }
+            _ => Package::read_file(path, limits),
         }
-        Ok(Some(artifact))
     }
 
     /// Whether `artifact` was made for this engine and from `package`.

@@ -70,10 +70,12 @@ impl Precompiler {
                 })?
             }
         };
+        let manifest_json = crate::manifest::Manifest::json_of(package.manifest_text())?;
         Ok(Artifact::new(
             self.key.clone(),
             package.digest(),
             package.component_sha256(),
+            manifest_json,
             code,
         ))
     }

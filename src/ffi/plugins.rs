@@ -171,17 +171,13 @@ pub unsafe extern "C" fn bex_engine_install_with(
     flags: u32,
 ) -> c_int {
     guard(ErrorCode::Internal.number(), || {
-        let options = match install_options(flags) {
-            Ok(o) => o,
-            Err(e) => return fail(&e),
-        };
-        // SAFETY: NULL or a live handle / NUL-terminated string.
-        let r = unsafe { handle(engine) }.and_then(|e| {
+        code_of(install_options(flags).and_then(|options| {
+            // SAFETY: NULL or a live handle / NUL-terminated string.
+            let e = unsafe { handle(engine) }?;
             // SAFETY: as above.
             let path = unsafe { text(path, "path") }?;
             e.engine.install_file_with(Path::new(path), options)
-        });
-        code_of(r)
+        }))
     })
 }
 
@@ -202,20 +198,16 @@ pub unsafe extern "C" fn bex_engine_install_precompiled(
     flags: u32,
 ) -> c_int {
     guard(ErrorCode::Internal.number(), || {
-        let options = match install_options(flags) {
-            Ok(o) => o,
-            Err(e) => return fail(&e),
-        };
-        // SAFETY: NULL or a live handle / NUL-terminated strings.
-        let r = unsafe { handle(engine) }.and_then(|e| {
+        code_of(install_options(flags).and_then(|options| {
+            // SAFETY: NULL or a live handle / NUL-terminated strings.
+            let e = unsafe { handle(engine) }?;
             // SAFETY: as above.
             let package = unsafe { text(package_path, "package_path") }?;
             // SAFETY: as above.
             let artifact = unsafe { text(artifact_path, "artifact_path") }?;
             e.engine
                 .install_precompiled_file(Path::new(package), Path::new(artifact), options)
-        });
-        code_of(r)
+        }))
     })
 }
 

@@ -216,7 +216,10 @@ impl Limits {
 }
 
 impl Manifest {
-    /// Parses and validates a manifest.
+    /// Parses and validates a manifest: YAML, or its JSON form (a text
+    /// starting with `{`), which every build reads. A build without the
+    /// `yaml` feature reads only JSON (precompiled artifacts carry their
+    /// manifest that way, docs/porting.md).
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
         if text.len() > MAX_MANIFEST_BYTES {
             return Err(ManifestError::TooLarge {
@@ -224,9 +227,34 @@ impl Manifest {
                 max: MAX_MANIFEST_BYTES,
             });
         }
-        let raw: raw::RawManifest =
-            serde_saphyr::from_str(text).map_err(|e| ManifestError::Syntax(e.to_string()))?;
+        let raw: raw::RawManifest = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| ManifestError::Syntax(e.to_string()))?
+        } else {
+            parse_yaml(text)?
+        };
         validate::validate(raw)
+    }
+
+    /// The JSON form of a YAML manifest, which parses to the same manifest:
+    /// the same values, without YAML. Refused when a value would change
+    /// meaning on the way (an unquoted scalar read as a number where text
+    /// is meant: quote it). A manifest already in JSON comes back as is;
+    /// a build without the `yaml` feature refuses YAML as `parse` does.
+    pub fn json_of(text: &str) -> Result<String, ManifestError> {
+        let manifest = Manifest::parse(text)?;
+        if text.trim_start().starts_with('{') {
+            return Ok(text.to_string());
+        }
+        let json = yaml_to_json(text)?;
+        match Manifest::parse(&json) {
+            Ok(same) if same == manifest => Ok(json),
+            Ok(_) => Err(ManifestError::Syntax(
+                "the manifest changes meaning as JSON; quote its text values".into(),
+            )),
+            Err(e) => Err(ManifestError::Syntax(format!(
+                "the manifest does not convert to JSON ({e}); quote its text values"
+            ))),
+        }
     }
 
     /// Parses a manifest from bytes, which must be UTF-8.
@@ -241,6 +269,31 @@ impl Manifest {
             .map_err(|e| ManifestError::Syntax(format!("not UTF-8: {e}")))?;
         Manifest::parse(text)
     }
+}
+
+#[cfg(feature = "yaml")]
+fn parse_yaml(text: &str) -> Result<raw::RawManifest, ManifestError> {
+    serde_saphyr::from_str(text).map_err(|e| ManifestError::Syntax(e.to_string()))
+}
+
+#[cfg(feature = "yaml")]
+fn yaml_to_json(text: &str) -> Result<String, ManifestError> {
+    let value: serde_json::Value =
+        serde_saphyr::from_str(text).map_err(|e| ManifestError::Syntax(e.to_string()))?;
+    Ok(serde_json::to_string(&value).expect("a JSON value serializes"))
+}
+
+#[cfg(not(feature = "yaml"))]
+fn yaml_to_json(text: &str) -> Result<String, ManifestError> {
+    // `parse` has already refused YAML in this build.
+    parse_yaml(text).map(|_| String::new())
+}
+
+#[cfg(not(feature = "yaml"))]
+fn parse_yaml(_text: &str) -> Result<raw::RawManifest, ManifestError> {
+    Err(ManifestError::Syntax(
+        "this build of BEX reads manifests only as JSON (built without the `yaml` feature): install the package with its precompiled artifact (bex precompile), which carries the manifest as JSON".into(),
+    ))
 }
 
 /// Checks a plugin id passed by a caller (CLI, C ABI): `bex.` and 1 to 64

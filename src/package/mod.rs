@@ -175,6 +175,9 @@ pub struct SectionInfo {
 pub struct Package {
     manifest: Manifest,
     manifest_text: String,
+    /// The SHA-256 of the manifest section as packed (which the package's
+    /// identity is made of, whichever form `manifest_text` holds).
+    manifest_sha256: Sha256Digest,
     component: Vec<u8>,
     component_sha256: Sha256Digest,
     sections: Vec<SectionInfo>,
@@ -190,6 +193,7 @@ impl Package {
         Ok(Package {
             manifest,
             manifest_text: manifest_text.to_string(),
+            manifest_sha256: sha256(manifest_text.as_bytes()),
             component,
             component_sha256,
             sections: Vec::new(),
@@ -257,6 +261,27 @@ impl Package {
 
     /// Decodes and verifies a package held in memory.
     pub fn decode(bytes: &[u8], limits: &PackageLimits) -> Result<Package, PackageError> {
+        Package::decode_with(bytes, limits, None)
+    }
+
+    /// [`Package::decode`], with the manifest as JSON from elsewhere: a
+    /// precompiled artifact carries its package's manifest that way, for
+    /// builds that read no YAML (the `yaml` feature off). The package's
+    /// identity ([`Package::digest`]) stays that of its own manifest
+    /// section; the caller checks the artifact's pin against it.
+    pub fn decode_with_manifest(
+        bytes: &[u8],
+        limits: &PackageLimits,
+        manifest_json: &str,
+    ) -> Result<Package, PackageError> {
+        Package::decode_with(bytes, limits, Some(manifest_json))
+    }
+
+    fn decode_with(
+        bytes: &[u8],
+        limits: &PackageLimits,
+        manifest_json: Option<&str>,
+    ) -> Result<Package, PackageError> {
         format::read_file_header(bytes)?;
         let mut at = format::FILE_HEADER_LEN;
         let (manifest_raw, manifest_info) = read_section(
@@ -278,11 +303,19 @@ impl Package {
                 bytes: (bytes.len() - at) as u64,
             });
         }
-        let manifest = Manifest::parse_bytes(&manifest_raw)?;
-        let manifest_text = String::from_utf8(manifest_raw).expect("parse_bytes checked UTF-8");
+        let manifest_sha256 = sha256(&manifest_raw);
+        let (manifest, manifest_text) = match manifest_json {
+            Some(json) => (Manifest::parse(json)?, json.to_string()),
+            None => {
+                let manifest = Manifest::parse_bytes(&manifest_raw)?;
+                let text = String::from_utf8(manifest_raw).expect("parse_bytes checked UTF-8");
+                (manifest, text)
+            }
+        };
         Ok(Package {
             manifest,
             manifest_text,
+            manifest_sha256,
             component_sha256: sha256(&component),
             component,
             sections: vec![manifest_info, component_info],
@@ -292,6 +325,24 @@ impl Package {
     /// Reads and verifies a package file. Files larger than any valid
     /// package within `limits` are refused before being read.
     pub fn read_file(path: &Path, limits: &PackageLimits) -> Result<Package, Error> {
+        Package::read_file_with(path, limits, None)
+    }
+
+    /// [`Package::read_file`] with the manifest as JSON from elsewhere (see
+    /// [`Package::decode_with_manifest`]).
+    pub fn read_file_with_manifest(
+        path: &Path,
+        limits: &PackageLimits,
+        manifest_json: &str,
+    ) -> Result<Package, Error> {
+        Package::read_file_with(path, limits, Some(manifest_json))
+    }
+
+    fn read_file_with(
+        path: &Path,
+        limits: &PackageLimits,
+        manifest_json: Option<&str>,
+    ) -> Result<Package, Error> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let max = limits.max_package_bytes();
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -307,7 +358,7 @@ impl Package {
         file.take(max + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(path, e))?;
-        Ok(Package::decode(&bytes, limits)?)
+        Ok(Package::decode_with(&bytes, limits, manifest_json)?)
     }
 
     /// Writes the package to `path` atomically: a temporary file in the same
@@ -328,7 +379,7 @@ impl Package {
     /// artifacts are pinned to it.
     pub fn digest(&self) -> Sha256Digest {
         let mut both = [0u8; 64];
-        both[..32].copy_from_slice(&sha256(self.manifest_text.as_bytes()));
+        both[..32].copy_from_slice(&self.manifest_sha256);
         both[32..].copy_from_slice(&self.component_sha256);
         sha256(&both)
     }

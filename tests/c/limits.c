@@ -3,7 +3,8 @@
  * where Cranelift has no backend): an endless loop and a slow host wait
  * time out, a CPU burner runs out of fuel, a memory hog and unbounded
  * recursion fault, a panic faults, a running call is cancelled; after
- * each, the next call works. `make test-c` runs it natively under the
+ * each, the next call works. And an instance pool too large for the
+ * process's address space is refused by name when the engine opens. `make test-c` runs it natively under the
  * sanitizers, `make test-cross` under qemu:
  *
  *     c-limits-test WORK_DIR     (WORK_DIR holds hostile.bex)
@@ -16,75 +17,18 @@
  * variables with deadlines. */
 #define _XOPEN_SOURCE 700
 
-#include "bex_engine.h"
+#include "outcome.h"
 
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define HOSTILE "bex.hostile"
-#define WAIT_S 120
-
-static int g_failed;
-
-#define CHECK(cond, ...)                                                                           \
-    ((cond) ? 1                                                                                    \
-            : (g_failed++, fprintf(stderr, "FAILED %s:%d: ", __FILE__, __LINE__),                  \
-               fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), 0))
-
-struct outcome {
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    int done, success;
-    char payload[4096];
-};
 
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void on_result(void *user_data, uint64_t request_id, bool success, const uint8_t *payload,
-                      size_t len) {
-    struct outcome *o = user_data;
-    (void)request_id;
-    pthread_mutex_lock(&o->lock);
-    size_t n = len < sizeof o->payload - 1 ? len : sizeof o->payload - 1;
-    memcpy(o->payload, payload, n);
-    o->payload[n] = '\0';
-    o->success = success;
-    o->done = 1;
-    pthread_cond_broadcast(&o->changed);
-    pthread_mutex_unlock(&o->lock);
-}
-
-/* Waits for `o`; returns 0 if it did not arrive within WAIT_S. */
-static int wait_for(struct outcome *o) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += WAIT_S;
-    pthread_mutex_lock(&o->lock);
-    int rc = 0;
-    while (!o->done && rc == 0) {
-        rc = pthread_cond_timedwait(&o->changed, &o->lock, &until);
-    }
-    int done = o->done;
-    pthread_mutex_unlock(&o->lock);
-    return done;
-}
-
-static void outcome_init(struct outcome *o) {
-    memset(o, 0, sizeof *o);
-    pthread_mutex_init(&o->lock, NULL);
-    pthread_cond_init(&o->changed, NULL);
-}
-
-static void outcome_destroy(struct outcome *o) {
-    pthread_mutex_destroy(&o->lock);
-    pthread_cond_destroy(&o->changed);
 }
 
 /* Searches `query` and waits; returns the request id (0: refused). */
@@ -103,7 +47,7 @@ static void expect(BexEngine *e, const char *query, uint32_t timeout_ms, const c
     double started = now_s();
     snprintf(want, sizeof want, "\"code\":\"%s\"", code);
     if (CHECK(search(e, query, timeout_ms, &o) != 0, "%s: submit refused", query) &&
-        CHECK(wait_for(&o), "%s: no outcome within %d s", query, WAIT_S)) {
+        CHECK(wait_for(&o), "%s: no outcome within %d s", query, OUTCOME_WAIT_S)) {
         CHECK(!o.success && strstr(o.payload, want) != NULL, "%s: want %s, got %s", query, code,
               o.payload);
     }
@@ -151,7 +95,7 @@ static void cancel_running(BexEngine *e) {
     }
     /* Bounded polling until the call runs. */
     int running = 0;
-    while (!running && now_s() - started < WAIT_S) {
+    while (!running && now_s() - started < OUTCOME_WAIT_S) {
         char *stats = bex_engine_stats(e);
         running = stats != NULL && strstr(stats, "\"executions\":{\"in_use\":1") != NULL;
         bex_string_free(stats);
@@ -164,6 +108,35 @@ static void cancel_running(BexEngine *e) {
     }
     printf("  %-16s %-15s %7.0f ms\n", "loop, cancelled", "CANCELLED", (now_s() - started) * 1000);
     outcome_destroy(&o);
+}
+
+/* A pool that cannot fit is INVALID_ARGUMENT naming the settings: on a
+ * 32-bit target 12 and 16 slots of 256 MiB (more than the 1 GiB a 32-bit
+ * process gives plugins), on a 64-bit one more than 1 TiB. */
+static void oversized_pool(const char *work_dir) {
+    int slots[2] = {12, 16};
+    if (sizeof(void *) > 4) {
+        slots[0] = 5000;
+        slots[1] = 100000;
+    }
+    for (int i = 0; i < 2; i++) {
+        char data[4096], config[256];
+        snprintf(data, sizeof data, "%s/pool-data", work_dir);
+        snprintf(config, sizeof config,
+                 "{\"max_executions\": %d, \"ceilings\": {\"memory_mb\": 256}}", slots[i]);
+        BexEngine *e = bex_engine_new_with_config(data, config);
+        int code = bex_engine_last_error_code(NULL);
+        char *message = bex_engine_last_error(NULL);
+        CHECK(e == NULL, "%d slots of 256 MiB opened", slots[i]);
+        CHECK(code == BEX_ERROR_CODE_INVALID_ARGUMENT, "%d slots: %s", slots[i],
+              bex_error_code_name(code));
+        CHECK(message != NULL && strstr(message, "max_executions") != NULL,
+              "%d slots: the refusal does not name max_executions: %s", slots[i],
+              message ? message : "(none)");
+        printf("  %d slots of 256 MiB  refused: %.100s\n", slots[i], message ? message : "");
+        bex_string_free(message);
+        bex_engine_free(e);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -199,6 +172,7 @@ int main(int argc, char **argv) {
         cancel_running(e);
         CHECK(bex_engine_free(e) == 0, "free");
     }
+    oversized_pool(argv[1]);
     printf("c-limits: %s\n", g_failed ? "FAILED" : "all passed");
     return g_failed ? 1 : 0;
 }

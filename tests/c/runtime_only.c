@@ -10,40 +10,10 @@
  * FIXTURES_DIR the TVmaze recordings. */
 #define _XOPEN_SOURCE 700
 
-#include "bex_engine.h"
+#include "outcome.h"
 
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-static int g_failed;
-
-#define CHECK(cond, ...)                                                                           \
-    ((cond) ? 1                                                                                    \
-            : (g_failed++, fprintf(stderr, "FAILED %s:%d: ", __FILE__, __LINE__),                  \
-               fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), 0))
-
-struct outcome {
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    int done, success;
-    char payload[1 << 16];
-};
-
-static void on_result(void *user_data, uint64_t request_id, bool success, const uint8_t *payload,
-                      size_t len) {
-    struct outcome *o = user_data;
-    (void)request_id;
-    pthread_mutex_lock(&o->lock);
-    size_t n = len < sizeof o->payload - 1 ? len : sizeof o->payload - 1;
-    memcpy(o->payload, payload, n);
-    o->payload[n] = '\0';
-    o->success = success;
-    o->done = 1;
-    pthread_cond_broadcast(&o->changed);
-    pthread_mutex_unlock(&o->lock);
-}
 
 /* `stats` JSON of `e` contains `text`. */
 static int stats_has(BexEngine *e, const char *text) {
@@ -100,20 +70,14 @@ int main(int argc, char **argv) {
     if (!CHECK(e != NULL, "open %s with %s", data, config)) {
         return 1;
     }
-    struct outcome o;
-    memset(&o, 0, sizeof o);
-    pthread_mutex_init(&o.lock, NULL);
-    pthread_cond_init(&o.changed, NULL);
+    static struct outcome o;
+    outcome_init(&o);
     uint64_t id = bex_submit_search(e, "bex.tvmaze", "girls", on_result, &o);
-    if (CHECK(id != 0, "search refused")) {
-        pthread_mutex_lock(&o.lock);
-        while (!o.done) {
-            pthread_cond_wait(&o.changed, &o.lock);
-        }
-        pthread_mutex_unlock(&o.lock);
+    if (CHECK(id != 0, "search refused") && CHECK(wait_for(&o), "search: no outcome")) {
         CHECK(o.success && strstr(o.payload, "\"title\":\"Girls\"") != NULL, "search: %.200s",
               o.payload);
     }
+    outcome_destroy(&o);
     CHECK(stats_has(e, "\"compiles\":0"), "the runtime-only engine compiled");
     CHECK(bex_engine_free(e) == 0, "free");
     printf("c-runtime: bex %s runtime-only: %s\n", bex_version(),
