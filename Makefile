@@ -89,7 +89,7 @@ CROSS_PKGS := gcc-$(GNU_$(TARGET)) g++-$(GNU_$(TARGET)) libc6-dev-$(DEB_$(TARGET
 
 .PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev demo test test-rust test-c \
         test-demo test-runtime bench size lint install install-files uninstall examples clean \
-        wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target
+        wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target soak
 
 all: lib header cli
 
@@ -230,12 +230,17 @@ test-c: dev
 	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g -pthread tests/c/limits.c $(DEV_DIR)/libbex_engine.a $(C_LIBS) \
 	  -o $(DEV_DIR)/c-limits-test
 	$(DEV_DIR)/c-limits-test $(DEV_DIR)/c-engine
+	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g -pthread tests/c/soak.c $(DEV_DIR)/libbex_engine.a $(C_LIBS) \
+	  -o $(DEV_DIR)/c-soak-test
+	rm -rf $(DEV_DIR)/c-engine/soak-data
+	$(DEV_DIR)/c-soak-test $(DEV_DIR)/c-engine $(DEV_DIR)/c-engine $(SOAK_TEST_N) --no-rss-check
 
 # The packages the C tests install, packed by the dev bex into PACK_DIR.
 c-packages:
 	rm -rf $(PACK_DIR) && mkdir -p $(PACK_DIR)
 	$(BEX_DEV) pack tests/c/hostile.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile.bex
 	$(BEX_DEV) pack tests/c/hostile2.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile2.bex
+	$(BEX_DEV) pack tests/c/soak.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/soak.bex
 	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(PACK_DIR)/tvmaze.bex
 
 # The runtime-only engine (no compiler) in its dev build: it refuses a
@@ -324,6 +329,19 @@ size: plugins lib lib-runtime-nojs lib-runtime cli
 	CLI=$(RELEASE_DIR)/bex HOST_BEX=$(TARGET_DIR)/$(HOST)/release/bex OUT=$(SIZE_DIR) \
 	RSS=$(if $(filter $(HOST),$(TARGET)),1,0) PACKAGES="$(PLUGIN_PKGS)" \
 	sh benches/size/size.sh
+
+# The soak (tests/c/soak.c): SOAK_N submissions through the C ABI of the
+# release library, with cancels, faults, a disable and a free in flight;
+# every request called back exactly once, nothing after free, resident
+# memory flat. `make test` runs SOAK_TEST_N of them under the sanitizers.
+SOAK_N      ?= 100000
+SOAK_TEST_N ?= 10000
+SOAK_DIR    := $(TARGET_DIR)/soak
+soak: lib plugins
+	@$(MAKE) --no-print-directory c-packages PACK_DIR=$(SOAK_DIR)
+	$(CC) $(C_TEST_CFLAGS) -O2 -pthread tests/c/soak.c $(RELEASE_DIR)/libbex_engine.a \
+	  $$(cat $(RELEASE_DIR)/bex_engine.native-libs) -Wl,--gc-sections -o $(SOAK_DIR)/soak
+	$(SOAK_DIR)/soak $(SOAK_DIR) $(SOAK_DIR) $(SOAK_N)
 
 # Speed targets, measured side by side in one run (release build), then
 # the sizes.

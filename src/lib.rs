@@ -31,6 +31,7 @@ mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
 mod host;
+mod invisible;
 pub mod js;
 pub mod limits {
     //! Default limits and ceilings of [`EngineConfig`](crate::EngineConfig).
@@ -38,8 +39,9 @@ pub mod limits {
         DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL, DEFAULT_LANES,
         DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
         DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB,
-        MAX_MEMORY_MB_32BIT, MAX_TIMEOUT_MS,
+        MAX_MEMORY_MB_32BIT, MAX_PLUGIN_ERROR_BYTES, MAX_TIMEOUT_MS,
     };
+    pub use crate::host::MAX_CALL_HANDLES;
 }
 pub mod manifest;
 pub mod package;

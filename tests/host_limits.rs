@@ -1,10 +1,11 @@
 //! Host-side limits a plugin cannot push past: the kv write buffer of one
-//! call, and the log lines that carry plugin text (capped, counted and
+//! call, the handles (WASI resources) one call may hold, and the log lines that carry plugin text (capped, counted and
 //! escaped, in the sink and in the CLI's `-v` output).
 
 mod common;
 
 use bex_engine::ErrorCode;
+use bex_engine::limits::{MAX_CALL_HANDLES, MAX_PLUGIN_ERROR_BYTES};
 use bex_engine::package::PackageLimits;
 use bex_engine::{LogRecord, LogSource};
 use common::cli::Cli;
@@ -63,6 +64,57 @@ fn a_calls_buffered_kv_writes_are_bounded_with_a_kv_error() {
     assert_eq!(keys.len(), MAX_BUFFERED_WRITES);
     // The bound is per call: the next call may write again.
     assert_eq!(title(&t.search(ID, "kvset:next=1").unwrap()), "set");
+}
+
+#[test]
+fn a_call_that_never_drops_its_handles_is_a_fault_naming_the_limit() {
+    let t = engine();
+    // Well within the cap: fine (a few are the guest's own).
+    assert_eq!(title(&t.search(ID, "handles:1000").unwrap()), "leaked 1000");
+    let err = t
+        .search(ID, "handles:1000000")
+        .expect_err("the resource table must stop the leak");
+    assert_eq!(err.code(), ErrorCode::PluginFault, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("{MAX_CALL_HANDLES} handles")),
+        "the fault names the limit: {msg}"
+    );
+    // The table is per call: the next call starts empty.
+    assert_eq!(title(&t.search(ID, "handles:1000").unwrap()), "leaked 1000");
+}
+
+#[test]
+fn wasi_random_gives_at_most_what_rng_does() {
+    let t = engine();
+    assert_eq!(title(&t.search(ID, "wasi-random:65536").unwrap()), "65536");
+    let err = t.search(ID, "wasi-random:65537").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginFault, "{err}");
+    assert!(err.to_string().contains("65536"), "{err}");
+    assert_eq!(title(&t.search(ID, "rng:65536").unwrap()), "65536");
+}
+
+#[test]
+fn a_plugins_error_message_is_capped_with_a_marker() {
+    let t = engine();
+    let err = t
+        .search(ID, "error-huge:1000000")
+        .expect_err("the plugin returns an error");
+    assert_eq!(err.code(), ErrorCode::PluginError, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.len() <= MAX_PLUGIN_ERROR_BYTES + 200,
+        "{} bytes of error text",
+        msg.len()
+    );
+    assert!(
+        msg.ends_with("… (truncated from 1000000 bytes)"),
+        "{}",
+        &msg[msg.len().saturating_sub(100)..]
+    );
+    // A message under the cap is whole.
+    let err = t.search(ID, "error-huge:100").unwrap_err();
+    assert!(err.to_string().ends_with(&"e".repeat(100)), "{err}");
 }
 
 #[test]

@@ -496,6 +496,10 @@ fn a_stale_connection_retry_fits_in_the_deadline_and_counts() {
 }
 
 /// Threads running a DNS lookup now: the resolver names them `bex-dns`.
+/// The tests that hang lookups count the process's lookup threads: they
+/// run one at a time.
+static HANGING_LOOKUPS: Mutex<()> = Mutex::new(());
+
 fn dns_threads() -> usize {
     std::fs::read_dir("/proc/self/task")
         .unwrap()
@@ -504,33 +508,101 @@ fn dns_threads() -> usize {
         .count()
 }
 
-#[test]
-fn lookups_that_never_answer_are_capped_and_fail_fast() {
-    const CALLS: usize = 12;
-    let deadline = Duration::from_millis(1500);
-    // A resolver that answers only when the test ends.
-    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+/// Where hanging lookups wait; opened when the test ends.
+type Gate = Arc<(Mutex<bool>, Condvar)>;
+
+/// An engine whose resolver hangs on the names `hangs` picks until the
+/// gate opens, and answers every other one (and those, once open) with an
+/// error. Every call reaches the resolver at once: enough instances and
+/// wire slots for `calls`, and no breaker (timeouts are faults).
+fn hanging_resolver(
+    calls: usize,
+    deadline: Duration,
+    hangs: fn(&str) -> bool,
+) -> (TestEngine, Gate) {
+    let gate: Gate = Arc::new((Mutex::new(false), Condvar::new()));
     let g = gate.clone();
     let t = TestEngine::new(|c| {
-        // Every call reaches the resolver at once: enough instances and
-        // wire slots (and `concurrent` below), and no breaker (timeouts
-        // are faults).
-        c.max_instances(CALLS as u32)
-            .max_http_in_flight(CALLS as u32)
+        c.max_instances(calls as u32 + 1)
+            .max_http_in_flight(calls as u32 + 1)
             .circuit_breaker(0, Duration::ZERO)
             .default_limits(OperationLimits {
                 timeout_ms: Some(deadline.as_millis() as u64),
                 ..Default::default()
             })
-            .dns_lookup(move |_, _| {
-                let (open, cv) = &*g;
-                let mut open = open.lock().unwrap();
-                while !*open {
-                    open = cv.wait(open).unwrap();
+            .dns_lookup(move |name, _| {
+                if hangs(name) {
+                    let (open, cv) = &*g;
+                    let mut open = open.lock().unwrap();
+                    while !*open {
+                        open = cv.wait(open).unwrap();
+                    }
                 }
-                Err(std::io::Error::other("the test is over"))
+                Err(std::io::Error::other("the resolver answered"))
             })
     });
+    (t, gate)
+}
+
+/// Opens the gate and waits (bounded) until every lookup thread ended.
+fn release(gate: &Gate) {
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+    let started = Instant::now();
+    while dns_threads() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "lookup threads left"
+        );
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn a_plugin_whose_names_never_resolve_leaves_lookups_for_the_others() {
+    let _one_at_a_time = HANGING_LOOKUPS.lock().unwrap_or_else(|p| p.into_inner());
+    const CALLS: usize = 12;
+    // Names under stuck.bex.test hang until the test ends; others answer.
+    let (t, gate) = hanging_resolver(CALLS, Duration::from_millis(1000), |name| {
+        name.ends_with("stuck.bex.test")
+    });
+    for id in [ID, "bex.hostile2"] {
+        Hostile {
+            id,
+            hosts: vec!["*.bex.test".into()],
+            network: "  rate_per_minute: 6000\n  concurrent: 12",
+            ..Hostile::default()
+        }
+        .install(&t.engine);
+    }
+    // The stuck plugin floods the resolver, twice over (more lookups than
+    // the engine has slots); its lookups never return.
+    for round in 0..2 {
+        std::thread::scope(|scope| {
+            for i in 0..CALLS {
+                let t = &t;
+                scope.spawn(move || fetch(t, &format!("http://n{round}x{i}.stuck.bex.test/")));
+            }
+        });
+    }
+    // Another plugin's lookup still reaches the resolver.
+    let other = t
+        .search("bex.hostile2", "fetch:http://fine.bex.test/")
+        .unwrap_err();
+    assert!(
+        other.to_string().contains("the resolver answered"),
+        "{other}"
+    );
+    release(&gate);
+}
+
+#[test]
+fn lookups_that_never_answer_are_capped_and_fail_fast() {
+    let _one_at_a_time = HANGING_LOOKUPS.lock().unwrap_or_else(|p| p.into_inner());
+    const CALLS: usize = 12;
+    let deadline = Duration::from_millis(1500);
+    // A resolver that answers only when the test ends.
+    let (t, gate) = hanging_resolver(CALLS, deadline, |_| true);
     Hostile {
         hosts: vec!["*.bex.test".into()],
         network: "  rate_per_minute: 6000\n  concurrent: 12",
@@ -577,20 +649,12 @@ fn lookups_that_never_answer_are_capped_and_fail_fast() {
                 }
             }
         });
+        // One plugin holds at most its share of the engine's lookups.
         let threads = dns_threads();
-        assert!(threads <= 8, "round {round}: {threads} lookup threads");
+        assert!(threads <= 4, "round {round}: {threads} lookup threads");
     }
-    // 8 slots, then every lookup is refused until one returns.
+    // 4 slots, then every lookup is refused until one returns.
     assert!(busy >= CALLS, "only {busy} lookups were refused at once");
     // The lookups answer; their threads end.
-    *gate.0.lock().unwrap() = true;
-    gate.1.notify_all();
-    let started = Instant::now();
-    while dns_threads() > 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "lookup threads left"
-        );
-        std::thread::yield_now();
-    }
+    release(&gate);
 }

@@ -128,6 +128,16 @@ fn errors_reach_the_plugin_typed_and_the_next_call_works() {
             "after {cmd} {fields:?}"
         );
     }
+    // A function name is at most 128 bytes (the names a plugin keeps are
+    // host memory): a longer one is refused, registers nothing, and the
+    // longest allowed one works.
+    let long = "f".repeat(129);
+    let got = js(&t, A, "js-call", &[&long, "(x) => x", "[1]"]);
+    assert!(got.starts_with("err JsError::InvalidInput("), "{got}");
+    assert!(got.contains("128"), "{got}");
+    assert_eq!(js(&t, A, "js-clear", &[&long]), "false");
+    let longest = "f".repeat(128);
+    assert_eq!(js(&t, A, "js-call", &[&longest, "(x) => x", "[1]"]), "ok 1");
     // The syntax error names its place.
     let got = js(&t, A, "js-eval", &["1 +\n  (;"]);
     assert!(got.contains("line 2"), "{got}");

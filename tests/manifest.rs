@@ -1,5 +1,7 @@
 //! Every manifest rule: the accepted form, and a refusal naming the field.
 
+mod common;
+
 use bex_engine::ErrorCode;
 use bex_engine::contract::{Capability, Operation};
 use bex_engine::manifest::{HostPattern, Manifest, ManifestError};
@@ -438,6 +440,22 @@ fn display_rules() {
         r"\u2028",
         r"\u0085",
         r"\u061c",
+        // Invisible without being bidi or zero-width: the soft hyphen, the
+        // combining grapheme joiner, Hangul fillers, the Mongolian vowel
+        // separator, deprecated format characters, variation selectors,
+        // interlinear annotations, tags.
+        r"\u00ad",
+        r"\u034f",
+        r"\u115f",
+        r"\u1160",
+        r"\u180e",
+        r"\u206a",
+        r"\u3164",
+        r"\ufe0f",
+        r"\uffa0",
+        r"\ufff9",
+        r"\U000E0001",
+        r"\U000E0041",
     ] {
         field_error(
             &with("tags: [demo]", &format!("tags: [\"de{bad}mo\"]")),
@@ -509,4 +527,41 @@ fn the_json_form_of_a_manifest_means_the_same() {
     assert!(err.contains("quote"), "{err}");
     // Malformed JSON is a syntax error like malformed YAML.
     assert!(!syntax_error("{\"schema\": 1,").is_empty());
+}
+
+/// A package's icon and homepage are what a player fetches or opens: they
+/// follow the rules of a result's urls (docs/sandbox.md), checked when a
+/// package is packed and installed.
+#[test]
+fn display_urls_follow_the_rules_of_result_urls() {
+    let wasm = common::wasm("bex_hostile");
+    let manifest = |field: &str, url: &str| {
+        common::Hostile::default().manifest().replace(
+            "provides:",
+            &format!("display: {{ {field}: \"{url}\" }}\nprovides:"),
+        )
+    };
+    for field in ["icon", "homepage"] {
+        for bad in [
+            "https://127.0.0.1/icon.png",
+            "https://10.0.0.1/",
+            "https://[::1]/",
+            "https://localhost/icon.png",
+            "https://printer.local/",
+            "https://intranet/",
+            "https://user:secret@example.org/",
+            "https://0x7f.1/",
+        ] {
+            let Err(err) = bex_engine::pack(&manifest(field, bad), wasm.clone()) else {
+                panic!("{field} {bad} was accepted");
+            };
+            assert_eq!(err.code(), ErrorCode::InvalidManifest, "{bad}: {err}");
+            assert!(
+                err.to_string().contains(&format!("display.{field}")),
+                "{bad}: {err}"
+            );
+        }
+        let good = manifest(field, "https://example.org/icon.png");
+        assert!(bex_engine::pack(&good, wasm.clone()).is_ok());
+    }
 }

@@ -237,7 +237,7 @@ fn headers_a_plugin_may_not_set_are_refused() {
 }
 
 #[test]
-fn header_values_with_line_breaks_or_nul_are_refused() {
+fn header_values_are_visible_ascii_space_and_tab_only() {
     let t = engine();
     for (value, why) in [
         ("a\r\nX-Injected: 1", "carriage return"),
@@ -245,6 +245,13 @@ fn header_values_with_line_breaks_or_nul_are_refused() {
         ("a\rb", "carriage return"),
         ("a\0b", "NUL"),
         ("a\u{7}b", "control character"),
+        ("a\u{7f}b", "control character"),
+        // Beyond ASCII: a player that narrows text to bytes turns
+        // U+010D U+010A into CR LF; C1 controls and line separators.
+        ("a\u{10d}\u{10a}X-Injected: 1", "U+010D"),
+        ("a\u{85}b", "U+0085"),
+        ("a\u{2028}b", "U+2028"),
+        ("caf\u{e9}", "U+00E9"),
     ] {
         refused(
             &t,
@@ -253,13 +260,14 @@ fn header_values_with_line_breaks_or_nul_are_refused() {
             why,
         );
     }
-    // Ordinary headers pass: cookies, tabs, non-ASCII text.
+    // Ordinary headers pass: cookies, tabs, every visible ASCII character.
+    let visible: String = (0x20u8..0x7f).map(char::from).collect();
     let ok = stream(
         &t,
         &[
             ("header:Cookie", "a=1; b=2"),
             ("header:User-Agent", "Mozilla/5.0 (X11)\tx"),
-            ("header:X-Name", "caf\u{e9}"),
+            ("header:X-Visible", &visible),
             ("header:x-empty", ""),
         ],
     );
@@ -396,6 +404,13 @@ fn subtitle_file_names_must_be_bare_base_names() {
         ("en\0.srt", "NUL"),
         ("en\n.srt", "line feed"),
         ("en\u{1b}.srt", "control character"),
+        ("en\u{85}.srt", "control character"),
+        ("en\u{9b}.srt", "control character"),
+        ("x\u{202e}trs.exe", "bidirectional"),
+        ("x\u{2066}.srt", "bidirectional"),
+        ("x\u{200f}.srt", "bidirectional"),
+        ("..\u{ff0f}x.srt", "U+FF0F"),
+        ("..\u{ff3c}x.srt", "U+FF3C"),
     ] {
         refused(&t, subtitle_named(&t, name), "file_name", why);
     }

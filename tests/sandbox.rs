@@ -157,6 +157,13 @@ fn a_huge_result_is_refused(x: Execution) {
     assert!(msg.contains("result too large"), "{msg}");
     // Below the cap is fine.
     assert!(t.search(ID, "huge:10").is_ok());
+    // 900 KiB of control characters would be 5.4 MiB of JSON: the size is
+    // checked as the JSON is written, which stops at the limit.
+    let msg = expect(&t, "controls:921600", ErrorCode::PluginFault);
+    assert!(
+        msg.contains("result too large: more than 1048576 bytes of JSON"),
+        "{msg}"
+    );
 }
 
 fn a_slow_host_wait_past_the_deadline_times_out(x: Execution) {

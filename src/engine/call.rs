@@ -176,6 +176,7 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     let mut store = Store::new(spec.wasm, state);
     store.limiter(|s| &mut s.limiter);
     store.set_hostcall_fuel(spec.max_result_bytes);
+    store.set_max_component_handles(crate::host::MAX_CALL_HANDLES);
     // Every tick, the epoch callback looks at the cancel flag and the
     // deadline; the guest runs between ticks at full speed.
     let cancel = spec.cancel.clone();
@@ -268,14 +269,23 @@ fn commit_kv(loaded: &Loaded, state: &mut HostState) {
     let (Some(store), Some(quota)) = (&loaded.env.store, loaded.env.storage_quota) else {
         return;
     };
-    if let Err(e) = store.kv_commit(&loaded.plugin.id, &writes, quota) {
-        state.log.engine(
+    let plugin = &loaded.plugin;
+    match store.kv_commit_installed(&plugin.id, plugin.installed_at_ms, &writes, quota) {
+        Ok(true) => {}
+        Ok(false) => state.log.engine(
+            LogLevel::Warn,
+            format!(
+                "the call's {} key-value writes were not saved: the plugin was uninstalled while the call ran",
+                writes.len()
+            ),
+        ),
+        Err(e) => state.log.engine(
             LogLevel::Error,
             format!(
                 "the call's {} key-value writes were not saved: {e}",
                 writes.len()
             ),
-        );
+        ),
     }
 }
 
@@ -364,6 +374,9 @@ fn classify(
     if let Some(m) = memory {
         return fault(loaded, op, m);
     }
+    if crate::host::is_out_of_handles(e) {
+        return fault(loaded, op, crate::host::too_many_handles());
+    }
     let text = format!("{e:#}");
     if text.contains("fuel allocated for hostcalls") {
         return fault(
@@ -441,10 +454,10 @@ fn finish_typed(
         Returned::Refused(violation) => {
             Err(fault(loaded, op, format!("result check: {violation}")))
         }
-        Returned::TooLarge(len) => Err(fault(
+        Returned::TooLarge => Err(fault(
             loaded,
             op,
-            format!("result too large: {len} bytes of JSON, the limit is {max}"),
+            format!("result too large: more than {max} bytes of JSON"),
         )),
     }
 }
@@ -453,6 +466,8 @@ fn finish_typed(
 /// refused, a network failure, or the plugin's own error.
 fn plugin_failure(loaded: &Loaded, state: &HostState, kind: String, message: String) -> CallError {
     let id = loaded.plugin.id.clone();
+    // A plugin's text reaches the player's callback: bounded.
+    let message = invoke::cap_error_text(&message);
     let plugin = format!("{kind}: {message}");
     if let Some(blocked) = &state.http.blocked {
         return CallError::NetworkBlocked {

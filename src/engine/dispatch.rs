@@ -288,10 +288,9 @@ impl Inner {
     }
 
     /// A manifest's network limits lowered to the engine's ceilings, with a
-    /// warning for each lowered one.
-    fn network_within_ceilings(&self, id: &str, asked: &Network) -> Network {
+    /// note for each lowered one.
+    fn network_within_ceilings(&self, asked: &Network, notes: &mut Vec<String>) -> Network {
         let mut n = asked.clone();
-        let mut log = CallLog::new(self.config.log_sink.clone(), id, "load");
         for (name, v, max) in [
             (
                 "rate_per_minute",
@@ -305,29 +304,49 @@ impl Inner {
             ),
         ] {
             if *v > max {
-                log.engine(
-                    LogLevel::Warn,
-                    format!("network.{name} {v} lowered to the engine ceiling {max}"),
-                );
+                notes.push(format!(
+                    "network.{name} {v} lowered to the engine ceiling {max}"
+                ));
                 *v = max;
             }
         }
-        log.finish();
         n
     }
 
-    /// The plugin ready to call, loading it if needed.
+    /// The plugin ready to call, loading it if needed. A load that a
+    /// change to the plugin (disable, uninstall, upgrade) overtook is
+    /// thrown away and done again from what is installed now.
     pub(super) fn loaded(&self, id: &str) -> Result<Arc<Loaded>> {
-        if let Some(l) = self.registry.get(id) {
-            return Ok(l);
+        loop {
+            if let Some(l) = self.registry.get(id) {
+                return Ok(l);
+            }
+            let _loading = self.load_lock.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(l) = self.registry.get(id) {
+                return Ok(l);
+            }
+            let generation = self.registry.generation(id);
+            let mut notes = Vec::new();
+            let loaded = Arc::new(self.load(id, &mut notes)?);
+            if self.registry.insert_if_current(loaded.clone(), generation) {
+                drop(_loading);
+                // The log sink runs with no engine lock held: it may call
+                // the engine.
+                let log = CallLog::new(self.config.log_sink.clone(), id, "load");
+                for note in notes {
+                    log.engine(LogLevel::Warn, note);
+                }
+                return Ok(loaded);
+            }
         }
-        let _loading = self.load_lock.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(l) = self.registry.get(id) {
-            return Ok(l);
-        }
+    }
+
+    /// Loads `id` as the store has it now; what the load lowered or
+    /// changed goes to `notes`, for the log.
+    fn load(&self, id: &str, notes: &mut Vec<String>) -> Result<Loaded> {
         let plugin = self.store.plugin(id)?;
         let m = &plugin.manifest;
-        let network = self.network_within_ceilings(&plugin.id, &m.network);
+        let network = self.network_within_ceilings(&m.network, notes);
         let env = PluginEnv {
             id: plugin.id.clone(),
             store: Some(self.store.clone()),
@@ -339,7 +358,7 @@ impl Inner {
             js: Some(self.js.clone()),
             fixed_clock_ms: self.http.replay_clock_ms(&plugin.id),
         };
-        let loaded = registry::load(
+        let (loaded, lowered) = registry::load(
             &self.wasm,
             &self.engine_hash,
             &self.linker,
@@ -357,12 +376,11 @@ impl Inner {
             }
             .into(),
         })?;
+        notes.extend(lowered);
         if loaded.compiled {
             let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
             stats_entry(&mut stats, id).compiles += 1;
         }
-        let loaded = Arc::new(loaded);
-        self.registry.insert(loaded.clone());
         Ok(loaded)
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::{CallError, Engine, wasm};
+use super::{CallError, Engine, vet, wasm};
 use crate::artifact::{Artifact, ArtifactError, artifact_path_for};
 use crate::component;
 use crate::digest::hex;
@@ -197,6 +197,10 @@ impl Engine {
     /// one is given (it must fit), else freshly compiled code; either way
     /// the component is checked against the contract first.
     fn prepare(&self, package: &Package, artifact: Option<&Artifact>) -> Result<Prepared> {
+        let policy = vet::Policy {
+            allow_private_networks: self.inner.config.http.allow_private_networks,
+        };
+        vet::display_urls(package.manifest(), policy)?;
         let engine = &self.inner.wasm;
         let code = match artifact {
             Some(a) => {
@@ -287,6 +291,7 @@ impl Engine {
 #[cfg(feature = "jit")]
 pub fn pack(manifest_text: &str, component: Vec<u8>) -> Result<Package> {
     let package = Package::new(manifest_text, component)?;
+    vet::display_urls(package.manifest(), vet::Policy::default())?;
     component::check(package.manifest(), package.component())?;
     Ok(package)
 }

@@ -85,8 +85,8 @@ pub(crate) enum Returned {
     Error(PluginError),
     /// A field the player must not act on (the violation, for the fault).
     Refused(String),
-    /// The JSON would be this many bytes, over the limit.
-    TooLarge(usize),
+    /// The JSON would be more than the limit: writing stopped there.
+    TooLarge,
 }
 
 /// How a result is finished: checked with `policy`, at most `max_bytes`
@@ -165,11 +165,62 @@ fn finish<R: Serialize + Send + 'static>(
     if output == Output::Value {
         return Returned::Ok(Payload::Value(Box::new(value)));
     }
-    let json = serde_json::to_string(&value).expect("the contract's types serialize");
-    if json.len() > max {
-        return Returned::TooLarge(json.len());
+    match to_json_capped(&value, max) {
+        Some(json) => Returned::Ok(Payload::Json(json)),
+        None => Returned::TooLarge,
     }
-    Returned::Ok(Payload::Json(json))
+}
+
+/// Most bytes of a plugin's error message passed on; a longer one is cut
+/// at a character boundary and marked `… (truncated from N bytes)`.
+pub const MAX_PLUGIN_ERROR_BYTES: usize = 4096;
+
+/// `message`, cut to [`MAX_PLUGIN_ERROR_BYTES`] with a marker.
+pub(crate) fn cap_error_text(message: &str) -> String {
+    if message.len() <= MAX_PLUGIN_ERROR_BYTES {
+        return message.to_string();
+    }
+    let mut end = MAX_PLUGIN_ERROR_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… (truncated from {} bytes)",
+        &message[..end],
+        message.len()
+    )
+}
+
+/// The JSON of `value` if it is at most `max` bytes. The size is checked
+/// as the JSON is written, so a result that escapes to many times its
+/// size (control characters: six bytes each) never exists whole.
+fn to_json_capped<T: Serialize>(value: &T, max: usize) -> Option<String> {
+    let mut out = Capped {
+        buf: Vec::new(),
+        max,
+    };
+    serde_json::to_writer(&mut out, value).ok()?;
+    Some(String::from_utf8(out.buf).expect("serde_json writes UTF-8"))
+}
+
+/// A buffer that refuses to grow past `max` bytes.
+struct Capped {
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > self.max {
+            return Err(std::io::Error::other("over the result size limit"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The `kind` and message of a plugin error, as docs/json.md names them.
@@ -183,5 +234,40 @@ pub(crate) fn error_parts(e: &PluginError) -> (&'static str, &str) {
         PluginError::InvalidInput(m) => ("invalid_input", m),
         PluginError::Auth(m) => ("auth", m),
         PluginError::Internal(m) => ("internal", m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_capped_as_it_is_written() {
+        let title = "\u{1}".repeat(100_000);
+        let whole = serde_json::to_string(&title).unwrap();
+        assert_eq!(to_json_capped(&title, whole.len()), Some(whole.clone()));
+        assert_eq!(to_json_capped(&title, whole.len() - 1), None);
+        // Writing stops at the limit: the buffer never holds more.
+        let mut out = Capped {
+            buf: Vec::new(),
+            max: 1000,
+        };
+        assert!(serde_json::to_writer(&mut out, &title).is_err());
+        assert!(out.buf.len() <= 1000, "{}", out.buf.len());
+    }
+
+    #[test]
+    fn error_text_is_cut_at_a_character_boundary_with_a_marker() {
+        assert_eq!(cap_error_text("short"), "short");
+        let exact = "e".repeat(MAX_PLUGIN_ERROR_BYTES);
+        assert_eq!(cap_error_text(&exact), exact);
+        // Three-byte characters straddle the limit.
+        let long = "€".repeat(MAX_PLUGIN_ERROR_BYTES);
+        let cut = cap_error_text(&long);
+        let marker = format!("… (truncated from {} bytes)", long.len());
+        assert!(cut.ends_with(&marker), "{cut}");
+        let kept = &cut[..cut.len() - marker.len()];
+        assert!(kept.len() <= MAX_PLUGIN_ERROR_BYTES && kept.chars().all(|c| c == '€'));
+        assert_eq!(kept.len(), MAX_PLUGIN_ERROR_BYTES / 3 * 3);
     }
 }

@@ -59,6 +59,7 @@ pub(crate) use execution::CodeTarget as WasmTarget;
 pub use execution::Execution;
 #[cfg(feature = "jit")]
 pub use install::{pack, pack_files};
+pub use invoke::MAX_PLUGIN_ERROR_BYTES;
 #[cfg(feature = "jit")]
 pub use precompile::Precompiler;
 pub use request::{CallOptions, Request};

@@ -14,7 +14,6 @@ use super::config::EngineConfig;
 use super::vet;
 use super::wasm::{LoadError, load_component};
 use crate::contract::Operation;
-use crate::host::log::{CallLog, LogLevel};
 use crate::host::{HostState, PluginEnv};
 use crate::manifest::OperationLimits;
 use crate::store::{InstalledPlugin, Store};
@@ -121,7 +120,8 @@ impl From<LoadError> for LoadFailure {
     }
 }
 
-/// Loads `plugin` (an installed record) for calls.
+/// Loads `plugin` (an installed record) for calls; also what the load
+/// lowered (limits above the engine's ceilings), for the log.
 pub(crate) fn load(
     wasm: &wasmtime::Engine,
     engine_hash: &str,
@@ -130,13 +130,13 @@ pub(crate) fn load(
     store: &Store,
     env: PluginEnv,
     plugin: InstalledPlugin,
-) -> Result<Loaded, LoadFailure> {
+) -> Result<(Loaded, Vec<String>), LoadFailure> {
+    let mut notes = Vec::new();
     let (component, compiled) = load_component(wasm, engine_hash, store, &plugin)?;
     let pre = linker
         .instantiate_pre(&component)
         .map_err(|e| LoadFailure::Engine(format!("linking: {e:#}")))?;
     let mut exports = HashMap::new();
-    let log = CallLog::new(env.sink.clone(), &plugin.id, "load");
     for cap in plugin.manifest.provides.iter() {
         let iface = component
             .get_export_index(None, cap.export_name())
@@ -156,9 +156,7 @@ pub(crate) fn load(
             let params = ty.params().map(|(n, t)| (n.to_string(), t)).collect();
             let (limits, lowered) =
                 effective_limits(config, plugin.manifest.limits.for_operation(*op), *op);
-            for note in lowered {
-                log.engine(LogLevel::Warn, note);
-            }
+            notes.extend(lowered);
             exports.insert(
                 *op,
                 Export {
@@ -169,40 +167,69 @@ pub(crate) fn load(
             );
         }
     }
-    Ok(Loaded {
-        plugin,
-        pre,
-        env,
-        exports,
-        results: vet::Policy {
-            allow_private_networks: config.http.allow_private_networks,
+    Ok((
+        Loaded {
+            plugin,
+            pre,
+            env,
+            exports,
+            results: vet::Policy {
+                allow_private_networks: config.http.allow_private_networks,
+            },
+            compiled,
         },
-        compiled,
-    })
+        notes,
+    ))
 }
 
-/// The loaded plugins of an engine.
+/// The loaded plugins of an engine, and a generation per plugin id,
+/// bumped by every change to the plugin (install, uninstall, enable,
+/// disable): a load that read the store before a change does not insert
+/// what it read after it.
 #[derive(Default)]
 pub(crate) struct Registry {
-    loaded: std::sync::Mutex<HashMap<String, Arc<Loaded>>>,
+    state: std::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    loaded: HashMap<String, Arc<Loaded>>,
+    generations: HashMap<String, u64>,
 }
 
 impl Registry {
     pub fn get(&self, id: &str) -> Option<Arc<Loaded>> {
-        self.lock().get(id).cloned()
+        self.lock().loaded.get(id).cloned()
     }
 
-    pub fn insert(&self, loaded: Arc<Loaded>) {
-        self.lock().insert(loaded.plugin.id.clone(), loaded);
+    /// The generation of `id` now: read it before reading the store.
+    pub fn generation(&self, id: &str) -> u64 {
+        self.lock().generations.get(id).copied().unwrap_or(0)
     }
 
-    /// Forgets `id`, so the next call loads it afresh.
+    /// Inserts `loaded` if its plugin has not changed since `generation`;
+    /// returns whether it did.
+    pub fn insert_if_current(&self, loaded: Arc<Loaded>, generation: u64) -> bool {
+        let mut state = self.lock();
+        let id = &loaded.plugin.id;
+        if state.generations.get(id).copied().unwrap_or(0) != generation {
+            return false;
+        }
+        state.loaded.insert(id.clone(), loaded);
+        true
+    }
+
+    /// Forgets `id` and bumps its generation, so the next call loads it
+    /// afresh and a load in progress is not kept. Called after every
+    /// committed change to the plugin.
     pub fn invalidate(&self, id: &str) {
-        self.lock().remove(id);
+        let mut state = self.lock();
+        state.loaded.remove(id);
+        *state.generations.entry(id.to_string()).or_insert(0) += 1;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Loaded>>> {
-        self.loaded.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

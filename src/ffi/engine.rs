@@ -136,6 +136,9 @@ pub unsafe extern "C" fn bex_engine_new_with_config(
 /// Shuts the engine down and frees it: stops accepting requests, cancels
 /// queued and running ones, delivers every outstanding callback, joins
 /// every thread, then frees the handle. No callback runs after it returns.
+/// (The exception: a DNS lookup still waiting on the system resolver
+/// cannot be interrupted; its thread, `bex-dns`, holds nothing of the
+/// engine and exits when the resolver answers. docs/c-api.md.)
 ///
 /// Free exactly once. No other call with the handle may be in progress on
 /// another thread when it starts, nor start afterwards (callbacks running

@@ -100,20 +100,12 @@ impl fmt::Display for LogRecord {
     }
 }
 
-/// Whether `c` is escaped: C0 and C1 controls and DEL (`Cc`), the bidi and
-/// zero-width format characters U+061C, U+200B–U+200F, U+202A–U+202E,
-/// U+2066–U+2069 and U+FEFF, and the line and paragraph separators U+2028
-/// and U+2029.
+/// Whether `c` is escaped: C0 and C1 controls and DEL (`Cc`), the line
+/// and paragraph separators U+2028 and U+2029, and every invisible
+/// character (`crate::invisible`: format characters such as bidi controls
+/// and zero-width ones, Hangul fillers, variation selectors).
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{feff}'
-        )
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || crate::invisible::is_invisible(c)
 }
 
 /// `text` with every character [`needs_escape`] picks written as Rust
@@ -316,6 +308,11 @@ mod tests {
             r"a\nb\r\t\u{1b}[31m\u{7f}\u{85}\u{200b}\u{202e}\u{2066}\u{feff}\u{2028}é\n"
         );
         assert_eq!(escape(&once, usize::MAX), once);
+        // Invisible characters beyond bidi and zero-width ones.
+        assert_eq!(
+            escape("a\u{ad}\u{3164}\u{fe0f}\u{e0041}b", usize::MAX),
+            r"a\u{ad}\u{3164}\u{fe0f}\u{e0041}b"
+        );
     }
 
     #[test]

@@ -27,6 +27,24 @@ use log::{CallLog, LogLevel, LogSink};
 pub const MAX_RNG_BYTES: u32 = 64 * 1024;
 /// Most bytes of stdout, and of stderr, kept per call.
 pub const MAX_STDIO_BYTES: usize = 256 * 1024;
+/// Most handles (WASI streams and pollables, component resources) one
+/// call may hold at once, in the host's resource table and in the store.
+pub const MAX_CALL_HANDLES: usize = 4096;
+
+/// The fault text of a call that hit [`MAX_CALL_HANDLES`].
+pub(crate) fn too_many_handles() -> String {
+    format!(
+        "too many handles: a call may hold at most {MAX_CALL_HANDLES} handles (WASI streams, pollables, resources) at once; drop them when done"
+    )
+}
+
+/// True when `e` is a call running out of handles.
+pub(crate) fn is_out_of_handles(e: &wasmtime::Error) -> bool {
+    matches!(
+        e.downcast_ref::<wasmtime::component::ResourceTableError>(),
+        Some(wasmtime::component::ResourceTableError::Full)
+    ) || format!("{e}").contains("store handle limit exceeded")
+}
 
 /// A host call found the call's deadline passed (the host was blocked, so
 /// epoch interruption could not fire). Classified as `TIMEOUT`.
@@ -119,6 +137,12 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
     }
 }
 
+fn call_table() -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_CALL_HANDLES);
+    table
+}
+
 /// The state of one call.
 pub(crate) struct HostState {
     wasi: WasiCtx,
@@ -151,10 +175,11 @@ impl HostState {
         let wasi = WasiCtx::builder()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
+            .max_random_size(u64::from(MAX_RNG_BYTES))
             .build();
         HostState {
             wasi,
-            table: ResourceTable::new(),
+            table: call_table(),
             log: CallLog::new(env.sink.clone(), &env.id, request_id),
             kv: kv::KvSession::default(),
             http: http::CallNet::default(),

@@ -23,6 +23,9 @@ pub const DEFAULT_JS_MAX_JOBS: u64 = 100_000;
 pub const DEFAULT_JS_MAX_TIMERS: u64 = 10_000;
 /// Most functions one plugin may keep registered with `call-js-fn`.
 pub const MAX_JS_FUNCTIONS: usize = 256;
+/// Longest name of a `call-js-fn` function, in bytes: with
+/// [`MAX_JS_FUNCTIONS`], what a plugin's names can hold on the host.
+pub const MAX_JS_FUNCTION_NAME: usize = 128;
 /// The longest duration a setting takes (a day); longer ones are lowered.
 const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
 /// How often idle runtimes are looked for, at most (and by default).

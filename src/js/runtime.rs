@@ -13,7 +13,7 @@ use rquickjs::context::EvalOptions;
 use rquickjs::function::Rest;
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Persistent, Runtime, Value};
 
-use super::config::{JsConfig, MAX_JS_FUNCTIONS};
+use super::config::{JsConfig, MAX_JS_FUNCTION_NAME, MAX_JS_FUNCTIONS};
 use super::error::JsError;
 use super::globals::{self, Console, Env, SavedHooks};
 use super::polyfill::Native;
@@ -241,6 +241,12 @@ impl JsRuntime {
         args_json: &str,
         limits: Limits,
     ) -> Result<String, JsError> {
+        if name.len() > MAX_JS_FUNCTION_NAME {
+            return Err(JsError::InvalidInput(format!(
+                "a function name is at most {MAX_JS_FUNCTION_NAME} bytes, not {}",
+                name.len()
+            )));
+        }
         self.begin(limits);
         let hash = source_hash(source);
         let JsRuntime {

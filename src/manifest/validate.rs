@@ -134,20 +134,11 @@ fn text(field: &str, value: &str, max: usize, required: bool) -> Rule<String> {
 
 /// Whether `c` may appear in a display string (name, description, tag):
 /// not a control character (line breaks and tabs included), not a line or
-/// paragraph separator, not a bidi control (which can reverse what a
-/// player shows around it), not a zero-width character (which can make
-/// two names look alike).
+/// paragraph separator, not an invisible character (`crate::invisible`:
+/// a bidi control can reverse what a player shows around it, a zero-width
+/// character or filler can make two names look alike).
 fn displayable(c: char) -> bool {
-    !(c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{feff}'
-        ))
+    !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || crate::invisible::is_invisible(c))
 }
 
 fn version(v: &str) -> Rule<semver::Version> {

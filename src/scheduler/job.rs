@@ -106,3 +106,15 @@ impl Job {
         SchedulerError::Cancelled { id: self.id }.into()
     }
 }
+
+impl Drop for Job {
+    /// A job dropped before its outcome was delivered (a worker thread
+    /// died with it, a channel was dropped with it inside) still calls
+    /// back, once: every accepted request gets exactly one callback.
+    fn drop(&mut self) {
+        self.deliver(Err(SchedulerError::Panicked(
+            "the request was dropped without an outcome (a worker stopped)".into(),
+        )
+        .into()));
+    }
+}

@@ -438,7 +438,7 @@ fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
         let job = match rx.recv_timeout(shared.idle_tick) {
             Ok(job) => job,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                (shared.idle)();
+                run_hook(shared.idle);
                 continue;
             }
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
@@ -466,8 +466,14 @@ fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
         counters.in_flight.fetch_sub(1, Ordering::SeqCst);
         counters.completed.fetch_add(1, Ordering::Relaxed);
         job.deliver(outcome);
-        (shared.after_job)();
+        run_hook(shared.after_job);
     }
+}
+
+/// Runs a worker hook; a panic in it (a bug in BEX) is contained, so the
+/// worker lives on.
+fn run_hook(hook: fn()) {
+    let _ = std::panic::catch_unwind(hook);
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {

@@ -232,3 +232,52 @@ fn cancelled_queued_requests_free_their_place_in_the_lane_at_once() {
     }
     assert_eq!(s.stats()[Lane::User as usize].rejected, 5);
 }
+
+static PANICKED_AFTER_JOB: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// An `after_job` hook that panics the first two times it runs.
+fn panicking_after_job() {
+    if PANICKED_AFTER_JOB.fetch_add(1, Ordering::SeqCst) < 2 {
+        panic!("after_job hook panicked");
+    }
+}
+
+#[test]
+fn a_panicking_worker_hook_costs_no_worker_and_no_callback() {
+    let hooks = WorkerHooks {
+        after_job: panicking_after_job,
+        ..WorkerHooks::default()
+    };
+    // One worker per lane: if the hook killed it, the lane would stop.
+    let s = Scheduler::start(sizes(1, 64), hooks).unwrap();
+    let (tx, rx) = collector();
+    for _ in 0..10 {
+        s.submit(Lane::User, ok("x"), callback(&tx)).unwrap();
+    }
+    for n in 0..10 {
+        let (_, r) = rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("callback {n} never came"));
+        assert_eq!(r, Ok("x".to_string()));
+    }
+    assert!(PANICKED_AFTER_JOB.load(Ordering::SeqCst) >= 2);
+}
+
+#[test]
+fn a_job_dropped_undelivered_still_calls_back_once() {
+    let (tx, rx) = collector();
+    let job = Job::new(7, Lane::User, ok("never"), callback(&tx));
+    drop(job);
+    let (id, r) = rx
+        .recv_timeout(Duration::from_secs(1))
+        .expect("delivered on drop");
+    assert_eq!(id, 7);
+    assert_eq!(r, Err(ErrorCode::Internal));
+    assert!(rx.try_recv().is_err(), "exactly once");
+    // A delivered job does not deliver again when dropped.
+    let job = Job::new(8, Lane::User, ok("x"), callback(&tx));
+    assert!(job.deliver(Ok("x".into())));
+    drop(job);
+    assert_eq!(rx.try_recv().unwrap().0, 8);
+    assert!(rx.try_recv().is_err(), "exactly once");
+}

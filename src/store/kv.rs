@@ -158,10 +158,41 @@ impl Store {
         writes: &[KvWrite],
         quota: u64,
     ) -> Result<(), StoreError> {
+        self.kv_commit_checked(plugin, None, writes, quota)
+            .map(|_| ())
+    }
+
+    /// [`Store::kv_commit`] for a call of the installation of `plugin`
+    /// first installed at `installed_at_ms`: checked inside the
+    /// transaction, so writes of a call that an uninstall (and perhaps a
+    /// new install of the id) overtook are dropped, never inherited.
+    /// Returns whether the writes were applied.
+    pub fn kv_commit_installed(
+        &self,
+        plugin: &str,
+        installed_at_ms: u64,
+        writes: &[KvWrite],
+        quota: u64,
+    ) -> Result<bool, StoreError> {
+        self.kv_commit_checked(plugin, Some(installed_at_ms), writes, quota)
+    }
+
+    fn kv_commit_checked(
+        &self,
+        plugin: &str,
+        installation: Option<u64>,
+        writes: &[KvWrite],
+        quota: u64,
+    ) -> Result<bool, StoreError> {
         if writes.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let txn = self.begin_write()?;
+        if let Some(installed_at_ms) = installation
+            && super::plugins::installed_at_in(&txn, plugin)? != Some(installed_at_ms)
+        {
+            return Ok(false);
+        }
         {
             let mut table = txn.open_table(tables::KV)?;
             let mut usage_table = txn.open_table(tables::KV_USAGE)?;
@@ -192,7 +223,7 @@ impl Store {
             put_usage(&mut usage_table, plugin, usage)?;
         }
         self.commit(txn)?;
-        Ok(())
+        Ok(true)
     }
 }
 

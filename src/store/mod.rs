@@ -15,6 +15,7 @@ mod compiled;
 mod faults;
 mod kv;
 mod plugins;
+mod private;
 mod secrets;
 mod tables;
 
@@ -226,11 +227,15 @@ impl Store {
     }
 
     fn open_with(data_dir: &Path, open: Opener) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+        private::create_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.display().to_string(),
             source,
         })?;
         let path = data_dir.join(DB_FILE_NAME);
+        private::prepare_file(&path).map_err(|source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let db = open_db(&open, &path)?;
         let store = Store {
             inner: Arc::new(Inner {

@@ -215,6 +215,25 @@ pub(super) fn list_in(txn: &ReadTransaction) -> Result<Vec<InstalledPlugin>, Sto
     Ok(out)
 }
 
+/// When the installation of `id` was first installed, or `None` if it is
+/// not installed: what tells one installation of an id from the next.
+pub(super) fn installed_at_in(txn: &WriteTransaction, id: &str) -> Result<Option<u64>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Installation {
+        installed_at_ms: u64,
+    }
+    let table = txn.open_table(tables::PLUGINS)?;
+    let Some(bytes) = table.get(id)? else {
+        return Ok(None);
+    };
+    let record: Installation =
+        serde_json::from_slice(bytes.value()).map_err(|e| StoreError::Corrupt {
+            what: format!("plugin {id}"),
+            message: e.to_string(),
+        })?;
+    Ok(Some(record.installed_at_ms))
+}
+
 fn get_in_write(txn: &WriteTransaction, id: &str) -> Result<Option<InstalledPlugin>, StoreError> {
     let table = txn.open_table(tables::PLUGINS)?;
     let found = table.get(id)?;

@@ -383,3 +383,24 @@ fn garbage_file_is_a_storage_error_not_a_panic() {
     .unwrap();
     assert!(Store::open(dir.path()).is_err());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_the_database_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(store.path()), 0o600);
+    drop(store);
+    // A database left readable by others (an older BEX) is made private.
+    std::fs::set_permissions(
+        dir.join(DB_FILE_NAME),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(mode(store.path()), 0o600);
+}

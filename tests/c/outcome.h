@@ -1,4 +1,4 @@
-/* What the small C test programs (limits.c, runtime_only.c) share: a check
+/* What the small C test programs (limits.c, runtime_only.c, soak.c) share: a check
  * that counts failures, and one request's outcome with a callback that
  * fills it and a bounded wait. Header-only: each program includes it once. */
 #ifndef BEX_C_TEST_OUTCOME_H

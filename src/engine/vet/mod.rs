@@ -20,6 +20,8 @@ use std::fmt;
 
 use wasmtime::component::Val;
 
+use crate::manifest::{Manifest, ManifestError};
+
 /// What the checks allow besides public http(s) urls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Policy {
@@ -42,6 +44,25 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.problem)
     }
+}
+
+/// The urls of a manifest's display data (icon, homepage), which a
+/// player fetches or opens: the rules of a result's urls, checked when a
+/// package is packed or installed.
+pub(crate) fn display_urls(manifest: &Manifest, policy: Policy) -> Result<(), ManifestError> {
+    let display = &manifest.display;
+    for (field, url) in [
+        ("display.icon", &display.icon),
+        ("display.homepage", &display.homepage),
+    ] {
+        if let Some(url) = url {
+            rules::url(url, policy.allow_private_networks).map_err(|why| ManifestError::Field {
+                field: field.into(),
+                message: why,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks a call's result (the `ok` value of the export), stopping at the

@@ -121,7 +121,9 @@ fn ipv4(name: &str) -> Option<Ipv4Addr> {
 }
 
 /// A header the player may send: a token name that plugins may set, a
-/// value without line breaks, NUL or other control characters.
+/// value of visible ASCII, space and tab only (RFC 9110 `field-value`
+/// without `obs-text`: a player that narrows text to bytes would turn
+/// U+010D U+010A into CR LF).
 pub(crate) fn header(name: &str, value: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("empty header name".into());
@@ -136,9 +138,12 @@ pub(crate) fn header(name: &str, value: &str) -> Result<(), String> {
             "header {name:?} is not allowed (a plugin may not set it)"
         ));
     }
-    if let Some(c) = value.chars().find(|&c| c.is_ascii_control() && c != '\t') {
+    if let Some(c) = value
+        .chars()
+        .find(|&c| !(matches!(c, ' '..='~') || c == '\t'))
+    {
         return Err(format!(
-            "the value of header {name:?} contains {}",
+            "the value of header {name:?} contains {} (header values are visible ASCII, space and tab)",
             describe(c)
         ));
     }
@@ -151,7 +156,8 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 /// A file name the player may save under: one path component, not `.`
-/// or `..`, without separators or control characters, at most
+/// or `..`, without separators (or their fullwidth look-alikes), control
+/// characters (C0 and C1) or bidirectional controls, at most
 /// [`MAX_FILE_NAME_BYTES`].
 pub(crate) fn file_name(name: &str) -> Result<(), String> {
     const BARE: &str = "give a bare base name such as \"en.srt\"";
@@ -164,7 +170,10 @@ pub(crate) fn file_name(name: &str) -> Result<(), String> {
     if let Some(sep) = name.chars().find(|c| matches!(c, '/' | '\\')) {
         return Err(format!("file name {name:?} contains \"{sep}\" ({BARE})"));
     }
-    if let Some(c) = name.chars().find(char::is_ascii_control) {
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c.is_control() || is_bidi_control(c) || is_slash_lookalike(c))
+    {
         return Err(format!("file name {name:?} contains {}", describe(c)));
     }
     if name.len() > MAX_FILE_NAME_BYTES {
@@ -176,6 +185,29 @@ pub(crate) fn file_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Characters that reorder the text around them (Unicode's bidirectional
+/// formatting characters and marks): a name can show `exe.srt` and be
+/// `srt.exe`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters some systems fold to `/` or `\` (fullwidth and small forms,
+/// the division and fraction slashes).
+fn is_slash_lookalike(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ff0f}'
+            | '\u{ff3c}'
+            | '\u{fe68}'
+            | '\u{2215}'
+            | '\u{2044}'
+            | '\u{29f5}'
+            | '\u{29f8}'
+            | '\u{29f9}'
+    )
+}
+
 /// A character the rules refuse, named for the message.
 fn describe(c: char) -> String {
     match c {
@@ -183,7 +215,14 @@ fn describe(c: char) -> String {
         '\n' => "a line feed (\\n)".into(),
         '\0' => "a NUL character".into(),
         ' ' => "a space".into(),
-        c => format!("a control character (U+{:04X})", u32::from(c)),
+        c if c.is_control() => format!("a control character (U+{:04X})", u32::from(c)),
+        c if is_bidi_control(c) => {
+            format!("a bidirectional control character (U+{:04X})", u32::from(c))
+        }
+        c if is_slash_lookalike(c) => {
+            format!("a character shown as a slash (U+{:04X})", u32::from(c))
+        }
+        c => format!("U+{:04X}", u32::from(c)),
     }
 }
 
@@ -324,6 +363,8 @@ mod tests {
             ("X-A", "1\n", "line feed"),
             ("X-A", "1\0", "NUL"),
             ("X-A", "\u{7f}", "U+007F"),
+            ("X-A", "caf\u{e9}", "U+00E9"),
+            ("X-A", "\u{10d}\u{10a}", "U+010D"),
         ] {
             let e = header(name, value).expect_err(name);
             assert!(e.contains(why), "{name:?}: {e}");
@@ -331,7 +372,7 @@ mod tests {
         for (name, value) in [
             ("Referer", "https://example.org/"),
             ("cookie", "a=1; b=2"),
-            ("X-Custom_1!", "tab\tand caf\u{e9}"),
+            ("X-Custom_1!", "tab\tand ~visible ASCII~"),
             ("Authorization", ""),
         ] {
             assert_eq!(header(name, value), Ok(()), "{name}");

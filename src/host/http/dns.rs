@@ -1,12 +1,15 @@
-//! Name lookups for the http host, with at most [`MAX_LOOKUPS_IN_FLIGHT`]
-//! running at once per engine.
+//! Name lookups for the http host: at most [`MAX_LOOKUPS_IN_FLIGHT`]
+//! running at once per engine, and at most [`MAX_LOOKUPS_PER_PLUGIN`] of
+//! them for one plugin.
 //!
 //! A lookup runs on its own thread so the request can give up at its
 //! timeout; the thread itself runs until the system resolver answers. A
 //! resolver that never answers would otherwise leave one thread behind per
 //! request until spawning fails, so each thread holds a slot until its
 //! lookup returns, and a lookup that finds none free fails at once with
-//! [`TooManyLookups`].
+//! [`TooManyLookups`]. The per-plugin share keeps one plugin whose
+//! nameserver drops queries from taking every slot: it waits on its own
+//! lookups, the others resolve.
 
 use std::fmt;
 use std::io;
@@ -17,7 +20,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 /// Most lookups running at once, per engine.
-pub(crate) const MAX_LOOKUPS_IN_FLIGHT: usize = 8;
+pub(crate) const MAX_LOOKUPS_IN_FLIGHT: usize = 16;
+/// Most lookups running at once for one plugin.
+pub(crate) const MAX_LOOKUPS_PER_PLUGIN: usize = 4;
 
 /// Looks `host` up, answering addresses with `port`.
 pub(crate) type LookupFn = dyn Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync;
@@ -41,15 +46,25 @@ impl fmt::Debug for Lookup {
     }
 }
 
-/// A lookup refused because [`MAX_LOOKUPS_IN_FLIGHT`] are running.
+/// A lookup refused because its plugin's share, or the engine's slots,
+/// are all running.
 #[derive(Debug)]
-pub(crate) struct TooManyLookups;
+pub(crate) enum TooManyLookups {
+    /// [`MAX_LOOKUPS_PER_PLUGIN`] of this plugin's lookups are running.
+    Plugin,
+    /// [`MAX_LOOKUPS_IN_FLIGHT`] lookups of all plugins are running.
+    Engine,
+}
 
 impl fmt::Display for TooManyLookups {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, whose) = match self {
+            TooManyLookups::Plugin => (MAX_LOOKUPS_PER_PLUGIN, "of this plugin"),
+            TooManyLookups::Engine => (MAX_LOOKUPS_IN_FLIGHT, "of all plugins"),
+        };
         write!(
             f,
-            "too many DNS lookups in flight ({MAX_LOOKUPS_IN_FLIGHT}): the resolver is slow or not answering; retry later"
+            "too many DNS lookups in flight ({n} {whose}): the resolver is slow or not answering; retry later"
         )
     }
 }
@@ -72,12 +87,31 @@ pub(crate) enum LookupError {
 pub(crate) struct Lookups {
     lookup: Lookup,
     in_flight: Arc<AtomicUsize>,
+    /// Each plugin's share, by id (kept across reloads of the plugin, so
+    /// a reinstall does not bring a fresh share while the old lookups
+    /// still hang).
+    shares: std::sync::Mutex<std::collections::HashMap<String, Share>>,
 }
 
-/// A taken slot, given back on drop.
-struct Slot(Arc<AtomicUsize>);
+/// One plugin's lookups in flight (its share of the engine's slots).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Share(Arc<AtomicUsize>);
 
-impl Drop for Slot {
+/// A taken count, given back on drop.
+struct Taken(Arc<AtomicUsize>);
+
+impl Taken {
+    fn take(counter: &Arc<AtomicUsize>, max: usize) -> Option<Taken> {
+        counter
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Taken(counter.clone()))
+    }
+}
+
+impl Drop for Taken {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
@@ -88,17 +122,26 @@ impl Lookups {
         Lookups {
             lookup,
             in_flight: Arc::new(AtomicUsize::new(0)),
+            shares: Default::default(),
         }
     }
 
-    /// Looks `host` up, waiting at most `timeout`.
+    /// The share of `plugin`'s lookups.
+    pub fn share(&self, plugin: &str) -> Share {
+        let mut shares = self.shares.lock().unwrap_or_else(|p| p.into_inner());
+        shares.entry(plugin.to_string()).or_default().clone()
+    }
+
+    /// Looks `host` up for the plugin owning `share`, waiting at most
+    /// `timeout`.
     pub fn resolve(
         &self,
+        share: &Share,
         host: &str,
         port: u16,
         timeout: Duration,
     ) -> Result<Vec<SocketAddr>, LookupError> {
-        let slot = self.take_slot()?;
+        let slot = self.take_slot(share)?;
         let (tx, rx) = mpsc::sync_channel(1);
         let lookup = self.lookup.0.clone();
         let name = host.to_string();
@@ -120,13 +163,13 @@ impl Lookups {
         }
     }
 
-    fn take_slot(&self) -> Result<Slot, LookupError> {
-        self.in_flight
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_LOOKUPS_IN_FLIGHT).then_some(n + 1)
-            })
-            .map(|_| Slot(self.in_flight.clone()))
-            .map_err(|_| LookupError::Busy(TooManyLookups))
+    /// The plugin's slot first, then the engine's.
+    fn take_slot(&self, share: &Share) -> Result<(Taken, Taken), LookupError> {
+        let plugin = Taken::take(&share.0, MAX_LOOKUPS_PER_PLUGIN)
+            .ok_or(LookupError::Busy(TooManyLookups::Plugin))?;
+        let engine = Taken::take(&self.in_flight, MAX_LOOKUPS_IN_FLIGHT)
+            .ok_or(LookupError::Busy(TooManyLookups::Engine))?;
+        Ok((plugin, engine))
     }
 }
 
@@ -136,7 +179,7 @@ mod tests {
     use std::sync::{Condvar, Mutex};
 
     #[test]
-    fn lookups_beyond_the_cap_fail_at_once_until_one_returns() {
+    fn lookups_beyond_a_plugins_share_or_the_engines_cap_fail_at_once() {
         let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let g = gate.clone();
         let lookups = Lookups::new(Lookup(Arc::new(move |_, port| {
@@ -148,26 +191,44 @@ mod tests {
             Ok(vec![SocketAddr::from(([192, 0, 2, 1], port))])
         })));
         let short = Duration::from_millis(1);
-        for _ in 0..MAX_LOOKUPS_IN_FLIGHT {
-            assert!(matches!(
-                lookups.resolve("a.example", 80, short),
-                Err(LookupError::TimedOut)
-            ));
+        let long = Duration::from_secs(60);
+        let plugins: Vec<Share> = (0..MAX_LOOKUPS_IN_FLIGHT / MAX_LOOKUPS_PER_PLUGIN)
+            .map(|_| Share::default())
+            .collect();
+        for (i, share) in plugins.iter().enumerate() {
+            for _ in 0..MAX_LOOKUPS_PER_PLUGIN {
+                assert!(matches!(
+                    lookups.resolve(share, "a.example", 80, short),
+                    Err(LookupError::TimedOut)
+                ));
+            }
+            // A plugin past its share is refused while others may go on.
+            let busy = lookups.resolve(share, "a.example", 80, long);
+            assert!(
+                matches!(busy, Err(LookupError::Busy(TooManyLookups::Plugin))),
+                "plugin {i}: {busy:?}"
+            );
         }
-        let busy = lookups.resolve("a.example", 80, Duration::from_secs(60));
-        assert!(matches!(busy, Err(LookupError::Busy(_))), "{busy:?}");
+        // Every engine slot is taken: a fresh plugin is refused too.
+        let busy = lookups.resolve(&Share::default(), "a.example", 80, long);
+        assert!(
+            matches!(busy, Err(LookupError::Busy(TooManyLookups::Engine))),
+            "{busy:?}"
+        );
         *gate.0.lock().unwrap() = true;
         gate.1.notify_all();
         // The stuck lookups return and give their slots back.
         let started = std::time::Instant::now();
-        while lookups.in_flight.load(Ordering::Acquire) > 0 {
+        while lookups.in_flight.load(Ordering::Acquire) > 0
+            || plugins.iter().any(|s| s.0.load(Ordering::Acquire) > 0)
+        {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "slots never freed"
             );
             std::thread::yield_now();
         }
-        let ok = lookups.resolve("a.example", 443, Duration::from_secs(10));
+        let ok = lookups.resolve(&plugins[0], "a.example", 443, Duration::from_secs(10));
         assert_eq!(ok.unwrap(), vec![SocketAddr::from(([192, 0, 2, 1], 443))]);
     }
 }

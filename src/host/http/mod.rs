@@ -142,7 +142,7 @@ impl HttpClient {
                 settings,
                 record_dir,
             } => {
-                let live = transport::Live::new(settings);
+                let live = transport::Live::new(settings, plugin);
                 match record_dir {
                     Some(dir) => Box::new(recording::Recorder::new(live, dir)),
                     None => Box::new(live),

@@ -15,7 +15,7 @@ use ureq::{Agent, Body};
 
 use super::addr;
 use super::cancellable::CancelConnector;
-use super::dns::{LookupError, Lookups};
+use super::dns::{LookupError, Lookups, Share};
 use super::url::Url;
 
 /// Request headers a plugin may not set: the host decides framing,
@@ -125,6 +125,8 @@ impl std::error::Error for BlockedAddress {}
 #[derive(Debug)]
 struct VettingResolver {
     lookups: Arc<Lookups>,
+    /// This plugin's lookups in flight.
+    share: Share,
     allow_private: bool,
     fixed: Arc<BTreeMap<String, Vec<IpAddr>>>,
 }
@@ -150,7 +152,7 @@ impl Resolver for VettingResolver {
         } else {
             let answer = self
                 .lookups
-                .resolve(host, port, *timeout.after)
+                .resolve(&self.share, host, port, *timeout.after)
                 .map_err(|e| match e {
                     LookupError::Busy(busy) => ureq::Error::Other(Box::new(busy)),
                     LookupError::TimedOut => ureq::Error::Timeout(timeout.reason),
@@ -199,7 +201,7 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub fn new(settings: &LiveSettings) -> Live {
+    pub fn new(settings: &LiveSettings, plugin: &str) -> Live {
         let config = Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
@@ -214,6 +216,7 @@ impl Live {
             .build();
         let resolver = VettingResolver {
             lookups: settings.lookups.clone(),
+            share: settings.lookups.share(plugin),
             allow_private: settings.allow_private,
             fixed: settings.fixed.clone(),
         };

@@ -18,7 +18,12 @@
 //!
 //! Host limits (tests/host_limits.rs): `kvchurn:N` sets and removes N fresh
 //! keys, `kvmany:N` sets N tiny keys, `secrets:N` asks for N undeclared
-//! secrets, `log-controls` logs and prints text with control characters.
+//! secrets, `log-controls` logs and prints text with control characters,
+//! `handles:N` opens N WASI stream handles and never drops them,
+//! `controls:N` returns a title of N control characters, `error-huge:N`
+//! an error message of N bytes, `kvset-wait:K=V,MS` writes a key, logs
+//! `written; waiting` and waits MS milliseconds in the host, `wasi-random:N`
+//! asks WASI (not our `rng`) for N random bytes.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -121,6 +126,47 @@ fn fetch_with(
     ))
 }
 
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:cli/stdout@0.2.0")]
+unsafe extern "C" {
+    #[link_name = "get-stdout"]
+    fn wasi_get_stdout() -> i32;
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:random/random@0.2.0")]
+unsafe extern "C" {
+    #[link_name = "get-random-bytes"]
+    fn wasi_get_random_bytes(len: i64, ret: *mut usize);
+}
+
+/// How many bytes WASI's `get-random-bytes` gave for `len`.
+#[cfg(target_arch = "wasm32")]
+fn wasi_random_len(len: u64) -> usize {
+    let mut ret = [0usize; 2];
+    // SAFETY: the canonical ABI writes the list's pointer and length to
+    // `ret` (8 bytes, aligned), allocating the bytes with our allocator.
+    unsafe { wasi_get_random_bytes(len as i64, ret.as_mut_ptr()) };
+    ret[1]
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn wasi_random_len(_len: u64) -> usize {
+    0
+}
+
+/// A new handle to stdout, never dropped.
+#[cfg(target_arch = "wasm32")]
+fn leak_stdout_handle() -> i32 {
+    // SAFETY: `get-stdout` takes nothing and returns a handle by value.
+    unsafe { wasi_get_stdout() }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn leak_stdout_handle() -> i32 {
+    0
+}
+
 fn js_outcome(r: Result<String, js::JsError>) -> Result<PagedResult, PluginError> {
     one(match r {
         Ok(v) => format!("ok {v}"),
@@ -158,6 +204,15 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             let n: usize = arg.parse().unwrap_or(100_000);
             Ok(page((0..n).map(|i| card(format!("{i:0>1000}"))).collect()))
         }
+        "controls" => {
+            // A title of N control characters: 6 bytes each as JSON.
+            let n: usize = arg.parse().unwrap_or(1 << 20);
+            Ok(page(vec![card("\u{1}".repeat(n))]))
+        }
+        "error-huge" => {
+            let n: usize = arg.parse().unwrap_or(1 << 20);
+            Err(PluginError::Internal("e".repeat(n)))
+        }
         "fetch" => fetch(arg, true),
         "fetch-nofollow" => fetch(arg, false),
         "fetch-cached" => fetch_with(arg, true, http::CacheMode::Normal),
@@ -171,6 +226,15 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
             kv::set(k, v.as_bytes()).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))?;
             panic!("after writing {k}");
+        }
+        "kvset-wait" => {
+            // Writes, says so in the log, then waits MS in the host.
+            let (kvpair, ms) = arg.rsplit_once(',').unwrap_or((arg, "1000"));
+            let (k, v) = kvpair.split_once('=').unwrap_or((kvpair, ""));
+            kv::set(k, v.as_bytes()).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))?;
+            log::write(log::Level::Info, "written; waiting");
+            std::thread::sleep(std::time::Duration::from_millis(ms.parse().unwrap_or(1000)));
+            one("waited")
         }
         "kvget" => match kv::get(arg).map_err(|e| PluginError::Internal(format!("kv: {e:?}")))? {
             Some(v) => one(String::from_utf8_lossy(&v).into_owned()),
@@ -255,6 +319,19 @@ fn run(cmd: &str, arg: &str) -> Result<PagedResult, PluginError> {
             one("slept")
         }
         "exit" => std::process::exit(3),
+        "wasi-random" => one(format!(
+            "{}",
+            wasi_random_len(arg.parse().unwrap_or(1 << 20))
+        )),
+        "handles" => {
+            // Opens N stdout streams and never drops them: the host's
+            // per-call resource table must stop it.
+            let n: usize = arg.parse().unwrap_or(1_000_000);
+            for _ in 0..n {
+                black_box(leak_stdout_handle());
+            }
+            one(format!("leaked {n}"))
+        }
         "rng" => one(format!("{}", rng::bytes(arg.parse().unwrap_or(16)).len())),
         "js" => match js::eval_js("1 + 1", None) {
             Ok(v) => one(v),

@@ -105,7 +105,7 @@ impl Rng {
             let name = r.pick(&["Referer", "X-Token", "User-Agent", "Origin"]);
             (
                 name.to_string(),
-                r.pick(&["", "a b", "ünï", "https://x.example.org/"])
+                r.pick(&["", "a b", "a=\"1\"; b=\\2~", "https://x.example.org/"])
                     .to_string(),
             )
         })
