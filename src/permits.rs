@@ -1,6 +1,6 @@
 //! A counting semaphore whose waits end at a deadline or when the running
-//! request is cancelled: global execution and HTTP permits, and each
-//! plugin's `network.concurrent`.
+//! request is cancelled: global execution and HTTP permits, each plugin's
+//! share of the execution permits, and each plugin's `network.concurrent`.
 
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
@@ -72,6 +72,33 @@ impl Drop for Permit<'_> {
         let mut used = self.0.used.lock().unwrap_or_else(|p| p.into_inner());
         *used -= 1;
         self.0.freed.notify_one();
+    }
+}
+
+/// One [`Permits`] per plugin id, each of `share` slots: how much of an
+/// engine-wide pool one plugin may hold at once. Kept by id, so a plugin
+/// reloaded (reinstalled, re-enabled) keeps counting what its earlier
+/// calls still hold.
+pub(crate) struct Shares {
+    share: u32,
+    by_id: Mutex<std::collections::HashMap<String, std::sync::Arc<Permits>>>,
+}
+
+impl Shares {
+    pub fn new(share: u32) -> Shares {
+        Shares {
+            share: share.max(1),
+            by_id: Mutex::default(),
+        }
+    }
+
+    /// The permits of `id`.
+    pub fn of(&self, id: &str) -> std::sync::Arc<Permits> {
+        let mut by_id = self.by_id.lock().unwrap_or_else(|p| p.into_inner());
+        by_id
+            .entry(id.to_string())
+            .or_insert_with(|| std::sync::Arc::new(Permits::new(self.share)))
+            .clone()
     }
 }
 

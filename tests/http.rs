@@ -298,6 +298,52 @@ fn concurrency_is_limited_per_plugin() {
 }
 
 #[test]
+fn one_plugin_cannot_hold_every_wire_slot() {
+    // Three wire slots for the engine; the first plugin may have eight
+    // requests at once, and makes six slow ones.
+    let (s, t) = setup("  concurrent: 8", |c| {
+        c.max_http_in_flight(3).max_instances(8)
+    });
+    Hostile {
+        id: "bex.other",
+        hosts: vec![s.host("api.bex.test")],
+        ..Hostile::default()
+    }
+    .install(&t.engine);
+    let slow = s.url("api.bex.test", "/slow?ms=3000");
+    std::thread::scope(|scope| {
+        for _ in 0..6 {
+            scope.spawn(|| fetch(&t, &slow));
+        }
+        let started = Instant::now();
+        while s.counters.in_flight.load(Ordering::SeqCst) < 2 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "never in flight"
+            );
+            std::thread::yield_now();
+        }
+        // Its share is all but one slot: the other plugin gets through
+        // while the slow requests hold theirs.
+        let options = bex_engine::CallOptions {
+            timeout: Some(Duration::from_millis(1500)),
+            ..Default::default()
+        };
+        let other = t.engine.call_with(
+            "bex.other",
+            &bex_engine::Request::Search {
+                query: format!("fetch:{}", s.url("api.bex.test", "/ok")),
+                filters: serde_json::json!({}),
+                page: None,
+            },
+            &options,
+        );
+        assert!(title(&other.unwrap()).starts_with("200 "));
+        assert_eq!(s.counters.max_in_flight.load(Ordering::SeqCst), 3);
+    });
+}
+
+#[test]
 fn time_in_host_calls_counts_against_the_deadline() {
     let (s, t) = setup("", |c| {
         c.default_limits(OperationLimits {

@@ -367,3 +367,42 @@ fn reinstalling_a_plugin_resets_its_javascript() {
     );
     assert_eq!(lane_js(&t, A, "js-clear", &["set"]), "false");
 }
+
+/// The largest thing a plugin makes the host keep between calls is its
+/// JavaScript runtimes: never more than `runtimes_per_plugin` of them,
+/// however many workers ran its scripts (docs/sandbox.md).
+#[test]
+fn a_plugin_keeps_at_most_its_runtimes_whatever_the_workers() {
+    let t = TestEngine::new(|c| {
+        c.circuit_breaker(0, Duration::ZERO)
+            .max_instances(8)
+            .lane(
+                Lane::User,
+                LaneSize {
+                    workers: 8,
+                    capacity: 64,
+                },
+            )
+            .js(JsConfig::default().runtimes_per_plugin(2))
+    });
+    Hostile::default().install(&t.engine);
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..32 {
+        let tx = tx.clone();
+        let options = CallOptions {
+            lane: Some(Lane::User),
+            ..CallOptions::default()
+        };
+        // Each script holds its worker a little, so many workers run one.
+        let query = "js-eval:let t = Date.now(); while (Date.now() - t < 20) {} 1";
+        t.engine
+            .submit(A, search(query), options, move |_, r| tx.send(r).unwrap())
+            .unwrap();
+    }
+    for _ in 0..32 {
+        let r = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert_eq!(title(&r.unwrap()), "ok 1");
+    }
+    let kept = t.engine.stats().unwrap().js.runtimes_kept;
+    assert!((1..=2).contains(&kept), "{kept} runtimes kept");
+}

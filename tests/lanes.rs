@@ -259,6 +259,37 @@ fn calls_beyond_the_execution_permits_wait_and_give_up_busy_at_their_timeout() {
 }
 
 #[test]
+fn one_plugin_cannot_hold_every_execution_permit() {
+    // Four permits and four User workers: four endless calls of one
+    // plugin (fuel for seconds) leave a permit for another plugin.
+    let t = setup(|c| {
+        c.default_limits(OperationLimits {
+            timeout_ms: Some(30_000),
+            fuel: Some(20_000_000_000),
+            ..OperationLimits::default()
+        })
+    });
+    let looping: Vec<_> = (0..4).map(|_| submit(&t, ID, "loop", None)).collect();
+    until("every User worker runs a loop", || {
+        t.engine.stats().unwrap().lanes[Lane::User as usize].in_flight == 4
+    });
+    until("the loops hold their plugin's share", || {
+        t.engine.stats().unwrap().executions.in_use == 3
+    });
+    let options = CallOptions {
+        timeout: Some(Duration::from_secs(5)),
+        ..CallOptions::default()
+    };
+    let other = t.engine.call_with("bex.other", &search("ok"), &options);
+    assert_eq!(title(&other.unwrap()), "ok");
+    assert_eq!(t.engine.stats().unwrap().executions.in_use, 3);
+    for (rid, rx) in looping {
+        t.engine.cancel(rid);
+        assert_eq!(wait(&rx).1, Err(ErrorCode::Cancelled));
+    }
+}
+
+#[test]
 fn dropping_the_last_engine_delivers_every_callback_then_joins() {
     let t = setup(|c| c);
     let mut pending = Vec::new();

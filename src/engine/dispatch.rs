@@ -248,18 +248,32 @@ impl Inner {
             id: id.clone(),
             operation: op.name().to_string(),
         };
-        let _permit = {
+        // The plugin's share first, then a slot of the engine's pool.
+        let share = self.plugin_executions.of(id);
+        let _permits = {
             let _entered = cancel.enter();
-            self.executions
-                .acquire(Instant::now() + limits.timeout)
-                .map_err(|r| match r {
-                    Refused::Cancelled => cancelled(),
-                    Refused::Deadline => CallError::Busy(format!(
-                        "all {} execution permits stayed in use for the call's {} ms timeout",
-                        self.executions.max(),
-                        limits.timeout.as_millis()
-                    )),
-                })?
+            let deadline = Instant::now() + limits.timeout;
+            let busy = |what: String| {
+                CallError::Busy(format!(
+                    "{what} stayed in use for the call's {} ms timeout",
+                    limits.timeout.as_millis()
+                ))
+            };
+            let mine = share.acquire(deadline).map_err(|r| match r {
+                Refused::Cancelled => cancelled(),
+                Refused::Deadline => busy(format!(
+                    "{id}'s {} execution permits (its share of the engine's {})",
+                    share.max(),
+                    self.executions.max()
+                )),
+            })?;
+            let engine = self.executions.acquire(deadline).map_err(|r| match r {
+                Refused::Cancelled => cancelled(),
+                Refused::Deadline => {
+                    busy(format!("all {} execution permits", self.executions.max()))
+                }
+            })?;
+            (mine, engine)
         };
         if cancel.is_cancelled() {
             return Err(cancelled().into());
@@ -287,8 +301,9 @@ impl Inner {
         result.map(|json| (json, outcome.fuel_used))
     }
 
-    /// A manifest's network limits lowered to the engine's ceilings, with a
-    /// note for each lowered one.
+    /// A manifest's network limits lowered to the engine's ceilings (and
+    /// `concurrent` to the plugin's share of the wire slots), with a note
+    /// for each lowered one.
     fn network_within_ceilings(&self, asked: &Network, notes: &mut Vec<String>) -> Network {
         let mut n = asked.clone();
         for (name, v, max) in [
@@ -300,7 +315,11 @@ impl Inner {
             (
                 "concurrent",
                 &mut n.concurrent,
-                self.config.max_concurrent_requests,
+                // A plugin's share of the engine's wire slots: all but one
+                // (at least one), so its slow requests leave one for others.
+                self.config
+                    .max_concurrent_requests
+                    .min(self.config.http.max_in_flight.saturating_sub(1).max(1)),
             ),
         ] {
             if *v > max {

@@ -39,7 +39,7 @@ use crate::host::HostState;
 use crate::host::http::{HttpClient, HttpStats};
 use crate::js::JsPool;
 use crate::manifest::validate_plugin_id;
-use crate::permits::Permits;
+use crate::permits::{Permits, Shares};
 use crate::scheduler::{LaneStats, Scheduler, WorkerHooks};
 use crate::store::{InstalledPlugin, Store, StoreStats};
 use breaker::Breakers;
@@ -167,6 +167,9 @@ struct Inner {
     /// Plugin executions at once, all lanes and direct calls together; the
     /// instance pool has exactly this many slots.
     executions: Permits,
+    /// Each plugin's share of `executions`: all but one of them (at least
+    /// one), so a plugin whose calls hang leaves a slot for the others.
+    plugin_executions: Shares,
     /// The host's JavaScript; runtimes live on the threads that use them.
     js: Arc<JsPool>,
     /// The lanes' key: runtimes are kept between calls on their workers
@@ -209,6 +212,7 @@ impl Engine {
                 lanes_key,
                 breakers: Breakers::new(config.breaker_threshold, config.breaker_cooldown),
                 executions: Permits::new(config.max_instances),
+                plugin_executions: Shares::new(config.max_instances.saturating_sub(1)),
                 opened: Instant::now(),
                 config,
                 store,
