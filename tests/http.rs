@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bex_engine::manifest::OperationLimits;
 use bex_engine::{EngineConfig, ErrorCode};
 use common::server::Server;
-use common::{Hostile, TestEngine, title};
+use common::{Hostile, TestEngine, title, until};
 
 const ID: &str = "bex.hostile";
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -315,14 +315,9 @@ fn one_plugin_cannot_hold_every_wire_slot() {
         for _ in 0..6 {
             scope.spawn(|| fetch(&t, &slow));
         }
-        let started = Instant::now();
-        while s.counters.in_flight.load(Ordering::SeqCst) < 2 {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "never in flight"
-            );
-            std::thread::yield_now();
-        }
+        until("two slow requests in flight", || {
+            s.counters.in_flight.load(Ordering::SeqCst) >= 2
+        });
         // Its share is all but one slot: the other plugin gets through
         // while the slow requests hold theirs.
         let options = bex_engine::CallOptions {
@@ -594,14 +589,7 @@ fn hanging_resolver(
 fn release(gate: &Gate) {
     *gate.0.lock().unwrap() = true;
     gate.1.notify_all();
-    let started = Instant::now();
-    while dns_threads() > 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "lookup threads left"
-        );
-        std::thread::yield_now();
-    }
+    until("every lookup thread ended", || dns_threads() == 0);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bex_engine::js::JsConfig;
 use bex_engine::manifest::OperationLimits;
 use bex_engine::{CallOptions, CancelToken, ErrorCode, Lane, LaneSize, Request};
-use common::{Hostile, TestEngine, title};
+use common::{Hostile, TestEngine, title, until};
 
 const A: &str = "bex.hostile";
 const B: &str = "bex.hostile2";
@@ -262,15 +262,10 @@ fn a_cancel_stops_a_running_script() {
         );
         tx.send(r).unwrap();
     });
-    // Cancel once the call holds its execution permit (bounded polling).
-    let started = Instant::now();
-    while t.engine.stats().unwrap().executions.in_use == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the call never started"
-        );
-        std::thread::yield_now();
-    }
+    // Cancel once the call holds its execution permit.
+    until("the call started", || {
+        t.engine.stats().unwrap().executions.in_use > 0
+    });
     token.cancel();
     let r = rx
         .recv_timeout(Duration::from_secs(10))
@@ -332,12 +327,10 @@ fn idle_runtimes_are_freed() {
     });
     Hostile::default().install(&t.engine);
     assert_eq!(lane_js(&t, A, "js-eval", &["1"]), "ok 1");
-    // The worker, idle, looks every 20 ms and frees it (bounded polling).
-    let started = Instant::now();
-    while t.engine.stats().unwrap().js.runtimes_kept != 0 {
-        assert!(started.elapsed() < Duration::from_secs(10), "never freed");
-        std::thread::yield_now();
-    }
+    // The worker, idle, looks every 20 ms and frees it.
+    until("the idle runtime is freed", || {
+        t.engine.stats().unwrap().js.runtimes_kept == 0
+    });
     // And the next call makes a fresh one.
     assert_eq!(lane_js(&t, A, "js-eval", &["2"]), "ok 2");
 }

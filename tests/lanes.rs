@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bex_engine::manifest::OperationLimits;
 use bex_engine::{CallOptions, CancelOutcome, EngineConfig, ErrorCode, Lane, Request};
 use common::server::Server;
-use common::{Hostile, TestEngine, title};
+use common::{Hostile, TestEngine, title, until};
 use crossbeam_channel::{Receiver, unbounded};
 
 const ID: &str = "bex.hostile";
@@ -75,14 +75,6 @@ fn wait(rx: &Receiver<Outcome>) -> Outcome {
 }
 
 /// Polls `f` until it holds, for at most 10 s.
-fn until(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
-        std::thread::yield_now();
-    }
-}
-
 #[test]
 fn submitted_calls_answer_through_their_callback() {
     let t = setup(|c| c);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bex_engine::manifest::OperationLimits;
 use bex_engine::store::KV_ROW_OVERHEAD_BYTES;
 use bex_engine::{CallOptions, CancelToken, ErrorCode, Execution, LogSource, Request};
-use common::{Hostile, TestEngine, title};
+use common::{Hostile, TestEngine, title, until};
 
 const ID: &str = "bex.hostile";
 
@@ -200,15 +200,10 @@ fn a_cancelled_call_stops_and_the_next_works(x: Execution) {
         tx.send(engine.call_cancellable(ID, &request, &CallOptions::default(), &cancel))
             .unwrap();
     });
-    // Cancel once the call holds its execution permit (bounded polling).
-    let started = Instant::now();
-    while t.engine.stats().unwrap().executions.in_use == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the call never started"
-        );
-        std::thread::yield_now();
-    }
+    // Cancel once the call holds its execution permit.
+    until("the call started", || {
+        t.engine.stats().unwrap().executions.in_use > 0
+    });
     let cancelled = Instant::now();
     token.cancel();
     let r = rx

@@ -9,6 +9,19 @@ use std::sync::{Arc, Mutex};
 
 use bex_engine::{Engine, EngineConfig, LogRecord, Request};
 
+/// Waits (bounded: 10 s, then the test fails naming `what`) until `f`
+/// holds, yielding between looks.
+pub fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "never: {what}"
+        );
+        std::thread::yield_now();
+    }
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
