@@ -95,10 +95,13 @@ impl Shares {
     /// The permits of `id`.
     pub fn of(&self, id: &str) -> std::sync::Arc<Permits> {
         let mut by_id = self.by_id.lock().unwrap_or_else(|p| p.into_inner());
-        by_id
-            .entry(id.to_string())
-            .or_insert_with(|| std::sync::Arc::new(Permits::new(self.share)))
-            .clone()
+        // Every call asks: no allocation once the id is known.
+        if let Some(permits) = by_id.get(id) {
+            return permits.clone();
+        }
+        let permits = std::sync::Arc::new(Permits::new(self.share));
+        by_id.insert(id.to_string(), permits.clone());
+        permits
     }
 }
 
