@@ -14,6 +14,11 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 /// (`Cc`) and the line and paragraph separators are left to the callers,
 /// which refuse or escape them with their own names.
 pub(crate) fn is_invisible(c: char) -> bool {
+    // Below the soft hyphen (U+00AD) nothing is invisible: every log
+    // line is mostly ASCII, so it skips the table.
+    if c < '\u{ad}' {
+        return false;
+    }
     c.general_category() == GeneralCategory::Format
         || matches!(
             c,
@@ -71,6 +76,10 @@ mod tests {
         }
         for c in ['a', 'é', 'Ж', '漢', '한', ' ', '€', '🎬', '\u{0301}'] {
             assert!(!is_invisible(c), "U+{:04X}", c as u32);
+        }
+        // The fast path below U+00AD agrees with the table.
+        for c in '\0'..'\u{ad}' {
+            assert_ne!(c.general_category(), GeneralCategory::Format);
         }
     }
 }

@@ -196,28 +196,48 @@ pub(crate) fn cap_error_text(message: &str) -> String {
 /// size (control characters: six bytes each) never exists whole.
 fn to_json_capped<T: Serialize>(value: &T, max: usize) -> Option<String> {
     let mut out = Capped {
-        buf: Vec::new(),
+        buf: Vec::with_capacity(max.min(16 << 10)),
         max,
     };
     serde_json::to_writer(&mut out, value).ok()?;
     Some(String::from_utf8(out.buf).expect("serde_json writes UTF-8"))
 }
 
-/// A buffer that refuses to grow past `max` bytes.
+/// A buffer that refuses to grow past `max` bytes. serde_json writes a
+/// token at a time: the writes stay inlined, the refusal out of line.
 struct Capped {
     buf: Vec<u8>,
     max: usize,
 }
 
-impl std::io::Write for Capped {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+impl Capped {
+    #[inline]
+    fn push(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         if self.buf.len() + bytes.len() > self.max {
-            return Err(std::io::Error::other("over the result size limit"));
+            return Err(over_the_limit());
         }
         self.buf.extend_from_slice(bytes);
-        Ok(bytes.len())
+        Ok(())
+    }
+}
+
+#[cold]
+fn over_the_limit() -> std::io::Error {
+    std::io::Error::other("over the result size limit")
+}
+
+impl std::io::Write for Capped {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.push(bytes).map(|()| bytes.len())
     }
 
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.push(bytes)
+    }
+
+    #[inline]
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
