@@ -197,10 +197,7 @@ impl Engine {
     /// one is given (it must fit), else freshly compiled code; either way
     /// the component is checked against the contract first.
     fn prepare(&self, package: &Package, artifact: Option<&Artifact>) -> Result<Prepared> {
-        let policy = vet::Policy {
-            allow_private_networks: self.inner.config.http.allow_private_networks,
-        };
-        vet::display_urls(package.manifest(), policy)?;
+        vet::display_urls(package.manifest(), vet::Policy::of(&self.inner.config))?;
         let engine = &self.inner.wasm;
         let code = match artifact {
             Some(a) => {

@@ -173,9 +173,7 @@ pub(crate) fn load(
             pre,
             env,
             exports,
-            results: vet::Policy {
-                allow_private_networks: config.http.allow_private_networks,
-            },
+            results: vet::Policy::of(config),
             compiled,
         },
         notes,

@@ -30,6 +30,16 @@ pub(crate) struct Policy {
     pub allow_private_networks: bool,
 }
 
+impl Policy {
+    /// What an engine opened with `config` allows in results (and in a
+    /// package's display urls).
+    pub fn of(config: &crate::EngineConfig) -> Policy {
+        Policy {
+            allow_private_networks: config.http.allow_private_networks,
+        }
+    }
+}
+
 /// Why a result was refused: where in the result JSON, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Violation {
