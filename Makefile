@@ -40,6 +40,11 @@ RUNTIME_RELEASE_DIR := $(RUNTIME_TARGET_DIR)/$(TARGET)/release
 # Tests find the plugin components here.
 export BEX_WASM_DIR := $(abspath $(WASM_DIR))
 BEX_DEV     := $(DEV_DIR)/bex
+# A throwaway publisher key, made once per target dir: every package the
+# build packs is signed with it, so tests, examples and the demo install
+# signed packages as a player does (docs/distribution.md).
+DEV_KEY     := $(DEV_DIR)/dev-signing.key
+BEX_PACK     = $(BEX_DEV) pack --key $(DEV_KEY)
 
 # The pinned cbindgen: the one on PATH when it is that version, otherwise a
 # copy installed once under target/tools (never touching the user's own).
@@ -87,7 +92,7 @@ endif
 CROSS_DIR  := $(TARGET_DIR)/$(TARGET)/debug
 CROSS_PKGS := gcc-$(GNU_$(TARGET)) g++-$(GNU_$(TARGET)) libc6-dev-$(DEB_$(TARGET))-cross qemu-user
 
-.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev demo test test-rust test-c \
+.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev dev-key demo test test-rust test-c \
         test-demo test-runtime bench size lint install install-files uninstall examples clean \
         wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target soak
 
@@ -170,16 +175,19 @@ check-header: cbindgen
 # manifest into plugins/dist/NAME.bex.
 PLUGIN_NAMES := $(sort $(patsubst plugins/%/manifest.yaml,%,$(wildcard plugins/*/manifest.yaml)))
 PLUGIN_PKGS  := $(addprefix plugins/dist/,$(addsuffix .bex,$(PLUGIN_NAMES)))
-plugins: wasm-target dev
+plugins: wasm-target dev dev-key
 	$(CARGO) build --locked --manifest-path plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
 	$(CARGO) build --locked --manifest-path tests/plugins/Cargo.toml --target $(WASM) --release --target-dir $(TARGET_DIR)
 	@mkdir -p plugins/dist
 	@set -e; for p in $(PLUGIN_NAMES); do \
-	  $(BEX_DEV) pack plugins/$$p/manifest.yaml $(WASM_DIR)/bex_$$(echo $$p | tr - _).wasm plugins/dist/$$p.bex >/dev/null; \
+	  $(BEX_PACK) plugins/$$p/manifest.yaml $(WASM_DIR)/bex_$$(echo $$p | tr - _).wasm plugins/dist/$$p.bex >/dev/null; \
 	  echo "packed plugins/dist/$$p.bex"; done
 
 dev:
 	$(CARGO) build --locked --lib --bins
+
+dev-key: dev
+	@test -f $(DEV_KEY) || $(BEX_DEV) keygen $(DEV_KEY)
 
 # The main job: build the engine, the plugins and the C demo player
 # (examples/demo), install every plugin package into a fresh data
@@ -215,7 +223,7 @@ test-rust:
 # and limits tests run the plugins (built by `make plugins`, which `make
 # test` runs first) packed fresh into $(DEV_DIR)/c-engine.
 C_ENGINE_SRC := tests/c/engine.c tests/c/engine_args.c tests/c/engine_lifecycle.c \
-                tests/c/engine_calls.c tests/c/support.c
+                tests/c/engine_calls.c tests/c/engine_trust.c tests/c/support.c
 C_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
 test-c: dev
 	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g tests/c/abi.c $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-abi-test
@@ -236,12 +244,15 @@ test-c: dev
 	$(DEV_DIR)/c-soak-test $(DEV_DIR)/c-engine $(DEV_DIR)/c-engine $(SOAK_TEST_N) --no-rss-check
 
 # The packages the C tests install, packed by the dev bex into PACK_DIR.
-c-packages:
+c-packages: dev-key
 	rm -rf $(PACK_DIR) && mkdir -p $(PACK_DIR)
-	$(BEX_DEV) pack tests/c/hostile.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile.bex
-	$(BEX_DEV) pack tests/c/hostile2.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile2.bex
-	$(BEX_DEV) pack tests/c/soak.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/soak.bex
-	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(PACK_DIR)/tvmaze.bex
+	$(BEX_PACK) tests/c/hostile.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile.bex
+	$(BEX_PACK) tests/c/hostile2.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/hostile2.bex
+	$(BEX_PACK) tests/c/soak.yaml $(WASM_DIR)/bex_hostile.wasm $(PACK_DIR)/soak.bex
+	$(BEX_PACK) plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(PACK_DIR)/tvmaze.bex
+	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(PACK_DIR)/unsigned-tvmaze.bex
+	$(BEX_DEV) keygen $(PACK_DIR)/other.key >/dev/null
+	$(BEX_DEV) sign $(PACK_DIR)/unsigned-tvmaze.bex --key $(PACK_DIR)/other.key --out $(PACK_DIR)/other-tvmaze.bex
 
 # The runtime-only engine (no compiler) in its dev build: it refuses a
 # package without a matching artifact (tests/c/runtime_only.c), and the
@@ -444,7 +455,7 @@ BEXCLI_CM := $(EX_CMAKE)/bexcli --data-dir $(EX_DIR)/cmake-data --config $(EX_CO
 examples: dev plugins $(DEV_DIR)/bex_engine.native-libs
 	$(MAKE) --no-print-directory install-files INSTALL_FROM=$(DEV_DIR) PREFIX=$(EX_STAGE) DESTDIR=
 	rm -rf $(EX_DIR) $(EX_CMAKE) && mkdir -p $(EX_DIR)
-	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(EX_DIR)/tvmaze.bex
+	$(BEX_PACK) plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(EX_DIR)/tvmaze.bex
 	@if command -v pkg-config >/dev/null; then $(MAKE) --no-print-directory examples-pkg-config; \
 	else echo "skipping the pkg-config examples: pkg-config not found (install pkg-config)"; fi
 	@if command -v $(CMAKE) >/dev/null; then $(MAKE) --no-print-directory examples-cmake; \

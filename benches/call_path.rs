@@ -66,7 +66,9 @@ fn engine(dir: &Path, name: &str, legacy: bool, port: u16, job: &[u8], ids: &[&s
     engine_with(
         dir,
         name,
-        EngineConfig::new(dir.join(name)).legacy_call_path(legacy),
+        EngineConfig::new(dir.join(name))
+            .allow_unsigned_packages(true)
+            .legacy_call_path(legacy),
         port,
         job,
         ids,
@@ -192,7 +194,9 @@ pub fn run(dir: &Path) {
 
 /// e. The same calls natively and under Pulley, interleaved.
 fn pulley_vs_native(dir: &Path, port: u16, job: &[u8], fetch: &Request, native: &Engine) {
-    let pulley_config = EngineConfig::new(dir.join("job-pulley")).execution(Execution::Pulley);
+    let pulley_config = EngineConfig::new(dir.join("job-pulley"))
+        .allow_unsigned_packages(true)
+        .execution(Execution::Pulley);
     let pulley = engine_with(dir, "job-pulley", pulley_config, port, job, &["bex.job-a"]);
     assert_eq!(
         pulley.call("bex.job-a", fetch).unwrap(),
@@ -216,8 +220,12 @@ fn pulley_vs_native(dir: &Path, port: u16, job: &[u8], fetch: &Request, native: 
     let mut rates = Vec::new();
     let mut times = Vec::new();
     for x in Execution::ALL {
-        let engine =
-            Engine::open(EngineConfig::new(dir.join(format!("burn-{x}"))).execution(x)).unwrap();
+        let engine = Engine::open(
+            EngineConfig::new(dir.join(format!("burn-{x}")))
+                .allow_unsigned_packages(true)
+                .execution(x),
+        )
+        .unwrap();
         let pkg = bex_engine::pack(crate::HOSTILE, hostile.clone()).unwrap();
         engine.install(&pkg, true).unwrap();
         engine.call("bex.hostile", &burn).unwrap();

@@ -117,7 +117,7 @@ fn main() {
     let data = dir.path().join("data");
     let hostile = wasm("bex_hostile");
     {
-        let engine = Engine::open(EngineConfig::new(&data)).unwrap();
+        let engine = Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap();
         let tvmaze_manifest = std::fs::read_to_string(
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plugins/tvmaze/manifest.yaml"),
         )
@@ -137,7 +137,7 @@ fn main() {
     let (mut warm, mut cold) = (Vec::new(), Vec::new());
     for _ in 0..OPENS {
         let t = Instant::now();
-        drop(Engine::open(EngineConfig::new(&data)).unwrap());
+        drop(Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap());
         warm.push(t.elapsed());
         {
             let store = Store::open(&data).unwrap();
@@ -146,7 +146,7 @@ fn main() {
             }
         }
         let t = Instant::now();
-        drop(Engine::open(EngineConfig::new(&data)).unwrap());
+        drop(Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap());
         cold.push(t.elapsed());
     }
     let (w, c) = (percentile(&mut warm, 0.5), percentile(&mut cold, 0.5));
@@ -159,7 +159,7 @@ fn main() {
     );
 
     // 2. One warm search call: our API vs. bare wasmtime.
-    let engine = Engine::open(EngineConfig::new(&data)).unwrap();
+    let engine = Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap();
     let request = Request::Search {
         query: "ok".into(),
         filters: serde_json::json!({}),

@@ -56,7 +56,7 @@ fn sandbox_call_vs_eval() {
 
 fn plugin_vs_bare(dir: &Path, hostile: &[u8]) {
     let data = dir.join("js-data");
-    let engine = Engine::open(EngineConfig::new(&data)).unwrap();
+    let engine = Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap();
     let manifest = crate::HOSTILE;
     engine
         .install(&bex_engine::pack(manifest, hostile.to_vec()).unwrap(), true)

@@ -164,9 +164,12 @@ fn compare_c_abi(
     query: &str,
 ) {
     let config = config.to_string();
-    let direct =
-        Engine::open(EngineConfig::from_json(dir.join(format!("{name}-direct")), &config).unwrap())
-            .unwrap();
+    let direct = Engine::open(
+        EngineConfig::from_json(dir.join(format!("{name}-direct")), &config)
+            .unwrap()
+            .allow_unsigned_packages(true),
+    )
+    .unwrap();
     direct.install_file(pkg, true).unwrap();
     let c_dir = CString::new(dir.join(format!("{name}-c")).to_str().unwrap()).unwrap();
     let config = CString::new(config).unwrap();
@@ -235,6 +238,7 @@ fn throughput(dir: &Path, hostile: &[u8]) {
     let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     let engine = Engine::open(
         EngineConfig::new(dir.join("throughput"))
+            .allow_unsigned_packages(true)
             .allow_private_networks(true)
             .resolve("api.bex.test", &[loopback])
             .lane(

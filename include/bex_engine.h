@@ -88,6 +88,16 @@ typedef enum BexErrorCode {
   // key (wasmtime version, target, execution, profile), or one made
   // from another package. Make one with `bex precompile`.
   BEX_ERROR_CODE_NO_ARTIFACT = 27,
+  // A package's (or a repository index's) signature does not verify:
+  // it was changed after signing, or signed by another key than it
+  // names.
+  BEX_ERROR_CODE_SIGNATURE_INVALID = 28,
+  // The package (or index) is unsigned, and the engine accepts only
+  // signed ones.
+  BEX_ERROR_CODE_SIGNATURE_REQUIRED = 29,
+  // The plugin is pinned to another publisher key: the package is
+  // signed by a key the installed one never rotated to, or unsigned.
+  BEX_ERROR_CODE_PUBLISHER_MISMATCH = 30,
 } BexErrorCode;
 
 // Lanes for `BexRequestOptions.lane`.
@@ -127,6 +137,12 @@ typedef enum BexInstallFlag {
   // once the user agreed. Without it such an install fails with
   // `CONSENT_REQUIRED`, whose message lists what would widen.
   BEX_INSTALL_FLAG_ACCEPT_PERMISSIONS = 2,
+  // Accept new content for a plugin installed unsigned: nothing ties
+  // the package to it, and it inherits the plugin's secrets and data.
+  // Pass it only once the user agreed; without it such an install fails
+  // with `CONSENT_REQUIRED`. (A signed plugin is replaced only by its
+  // pinned publisher: `PUBLISHER_MISMATCH`, whatever the flags.)
+  BEX_INSTALL_FLAG_ACCEPT_UNVERIFIED = 4,
 } BexInstallFlag;
 
 // An engine handle: opaque. Create it with `bex_engine_new` or
@@ -172,6 +188,9 @@ typedef struct BexPluginInfo {
   uint64_t updated_at_ms;
   // Size of the component in bytes.
   uint64_t component_bytes;
+  // The publisher key the plugin is pinned to (`"ed25519:"` and 64 hex
+  // digits); empty if it was installed unsigned (docs/distribution.md).
+  char *publisher;
 } BexPluginInfo;
 
 // Installed plugins: `len` entries at `items` (NULL when `len` is 0).

@@ -48,6 +48,7 @@ pub mod package;
 mod permits;
 mod scheduler;
 pub mod store;
+pub mod trust;
 pub mod types;
 
 pub use cancel::CancelToken;

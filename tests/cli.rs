@@ -18,9 +18,28 @@ fn pack_tvmaze(cli: &Cli, name: &str, manifest: Option<&str>) -> PathBuf {
     let wasm_path = cli.path("tvmaze.wasm");
     std::fs::write(&wasm_path, wasm).unwrap();
     let out = cli.path(&format!("{name}.bex"));
-    let v = cli.json(&["pack", s(&manifest_path), s(&wasm_path), s(&out)]);
+    let key = publisher_key(cli, "publisher.key");
+    let v = cli.json(&[
+        "pack",
+        s(&manifest_path),
+        s(&wasm_path),
+        s(&out),
+        "--key",
+        s(&key),
+    ]);
     assert_eq!(v["id"], "bex.tvmaze");
+    assert!(v["publisher"].as_str().unwrap().starts_with("ed25519:"));
     out
+}
+
+/// The signing key `name` in the test's directory, made by `bex keygen`
+/// the first time.
+fn publisher_key(cli: &Cli, name: &str) -> PathBuf {
+    let key = cli.path(name);
+    if !key.exists() {
+        cli.json(&["keygen", s(&key)]);
+    }
+    key
 }
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -186,6 +205,115 @@ fn exit_codes_match_error_codes() {
     assert_eq!(
         cli.json(&["install", "--force", s(&pkg)])[0]["action"],
         "downgraded"
+    );
+}
+
+#[test]
+fn signing_keys_rotations_and_pins_through_the_cli() {
+    let cli = Cli::new();
+    let (manifest, wasm) = common::tvmaze();
+    let manifest_path = cli.path("m.yaml");
+    std::fs::write(&manifest_path, &manifest).unwrap();
+    let wasm_path = cli.path("c.wasm");
+    std::fs::write(&wasm_path, wasm).unwrap();
+    let unsigned = cli.path("unsigned.bex");
+    cli.json(&["pack", s(&manifest_path), s(&wasm_path), s(&unsigned)]);
+    assert!(cli.json(&["inspect", s(&unsigned)])["publisher"].is_null());
+
+    let old = publisher_key(&cli, "old.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&old).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the signing key is private");
+    }
+    // keygen never overwrites a key.
+    cli.fails(&["keygen", s(&old)], ErrorCode::Storage);
+    let new = cli.path("new.key");
+    let new_public = cli.json(&["keygen", s(&new)])["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A player's engine refuses the unsigned package.
+    let e = cli.fails(
+        &["--signed-only", "install", s(&unsigned)],
+        ErrorCode::SignatureRequired,
+    );
+    assert!(e.contains("bex.tvmaze"), "{e}");
+    let first = cli.path("first.bex");
+    let v = cli.json(&["sign", s(&unsigned), "--key", s(&old), "--out", s(&first)]);
+    let pinned = v["publisher"].as_str().unwrap().to_string();
+    cli.json(&["--signed-only", "install", s(&first)]);
+    assert_eq!(
+        cli.json(&["plugin-info", "bex.tvmaze"])["publisher"],
+        pinned
+    );
+
+    // Another key is refused, whatever the flags, naming both keys.
+    let v2 = manifest.replace("version: 1.0.0", "version: 1.1.0");
+    std::fs::write(&manifest_path, &v2).unwrap();
+    let by_new = cli.path("by-new.bex");
+    cli.json(&[
+        "pack",
+        s(&manifest_path),
+        s(&wasm_path),
+        s(&by_new),
+        "--key",
+        s(&new),
+    ]);
+    let e = cli.fails(
+        &[
+            "install",
+            "--force",
+            "--accept-permissions",
+            "--accept-unverified",
+            s(&by_new),
+        ],
+        ErrorCode::PublisherMismatch,
+    );
+    assert!(e.contains(&pinned) && e.contains(&new_public), "{e}");
+    // The old key hands over to the new one: accepted, the pin moves.
+    let rotation = cli.path("old-to-new.rotation");
+    cli.json(&[
+        "rotate",
+        "--old-key",
+        s(&old),
+        "--new-public",
+        &new_public,
+        s(&rotation),
+    ]);
+    cli.json(&[
+        "sign",
+        s(&by_new),
+        "--key",
+        s(&new),
+        "--rotation",
+        s(&rotation),
+    ]);
+    let v = cli.json(&["inspect", s(&by_new)]);
+    assert_eq!(v["rotations"][0]["from"], pinned);
+    assert_eq!(v["sections"][2]["kind"], "signature");
+    assert_eq!(cli.json(&["install", s(&by_new)])[0]["action"], "upgraded");
+    assert_eq!(
+        cli.json(&["plugin-info", "bex.tvmaze"])["publisher"],
+        new_public
+    );
+    // A rotation file that was tampered with is refused.
+    let forged = std::fs::read_to_string(&rotation)
+        .unwrap()
+        .replace(&new_public, &pinned);
+    std::fs::write(&rotation, forged).unwrap();
+    cli.fails(
+        &[
+            "sign",
+            s(&by_new),
+            "--key",
+            s(&new),
+            "--rotation",
+            s(&rotation),
+        ],
+        ErrorCode::SignatureInvalid,
     );
 }
 

@@ -12,7 +12,7 @@ use common::{Hostile, title};
 const ID: &str = "bex.hostile";
 
 fn open(dir: &std::path::Path, memory_ceiling: Option<u32>) -> Engine {
-    let mut config = EngineConfig::new(dir);
+    let mut config = EngineConfig::new(dir).allow_unsigned_packages(true);
     if let Some(mb) = memory_ceiling {
         config = config.ceilings(OperationLimits {
             memory_mb: Some(mb),

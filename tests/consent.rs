@@ -1,11 +1,15 @@
 //! Installs that widen an installed plugin's permissions need the caller's
 //! consent, and the report shows what changed; the same version with other
 //! content needs force. A refused install leaves the installed one as it
-//! was.
+//! was. The packages are signed by one publisher, so only permissions and
+//! content are in question here (publishers: tests/signing.rs).
 
 mod common;
 
+use std::sync::LazyLock;
+
 use bex_engine::store::{InstallAction, InstallOptions};
+use bex_engine::trust::SigningKey;
 use bex_engine::{Engine, ErrorCode};
 use common::{Hostile, TestEngine, wasm};
 
@@ -15,7 +19,11 @@ fn package(hostile: &Hostile, version: &str) -> bex_engine::package::Package {
     let manifest = hostile
         .manifest()
         .replace("version: 1.0.0", &format!("version: {version}"));
-    bex_engine::pack(&manifest, wasm("bex_hostile")).unwrap()
+    static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::generate().unwrap());
+    bex_engine::pack(&manifest, wasm("bex_hostile"))
+        .unwrap()
+        .signed(&KEY, Vec::new())
+        .unwrap()
 }
 
 fn manifest_of(engine: &Engine) -> String {
@@ -25,6 +33,7 @@ fn manifest_of(engine: &Engine) -> String {
 const PLAIN: InstallOptions = InstallOptions {
     force: false,
     accept_permissions: false,
+    accept_unverified: false,
 };
 
 #[test]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use bex_engine::package::PackageLimits;
 use bex_engine::store::{COMPILED_DIR_NAME, KV_ROW_OVERHEAD_BYTES, Store};
+use bex_engine::trust::SigningKey;
 use bex_engine::{Sha256Digest, hex, sha256};
 use common::{Hostile, wasm};
 
@@ -101,7 +102,12 @@ fn package(dir: &Path, version: &str) -> (std::path::PathBuf, Sha256Digest) {
     component.extend_from_slice(payload);
     let digest = sha256(&component);
     let path = dir.join(format!("hostile-{version}.bex"));
+    // Both versions signed by one publisher, as a player receives them.
+    static KEY: std::sync::LazyLock<SigningKey> =
+        std::sync::LazyLock::new(|| SigningKey::generate().unwrap());
     bex_engine::pack(&manifest, component)
+        .unwrap()
+        .signed(&KEY, Vec::new())
         .unwrap()
         .write_file(&path, &PackageLimits::default())
         .unwrap();

@@ -410,11 +410,15 @@ fn record_then_replay_without_the_network() {
 #[test]
 fn a_broken_replay_directory_is_a_setup_error() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = EngineConfig::new(dir.path().join("d")).replay_dir(dir.path().join("nope"));
+    let missing = EngineConfig::new(dir.path().join("d"))
+        .allow_unsigned_packages(true)
+        .replay_dir(dir.path().join("nope"));
     let err = bex_engine::Engine::open(missing).err().unwrap();
     assert_eq!(err.code(), ErrorCode::InvalidArgument);
     std::fs::write(dir.path().join("bad.json"), b"{\"bex_recording\": 1}").unwrap();
-    let bad = EngineConfig::new(dir.path().join("d2")).replay_dir(dir.path());
+    let bad = EngineConfig::new(dir.path().join("d2"))
+        .allow_unsigned_packages(true)
+        .replay_dir(dir.path());
     let err = bex_engine::Engine::open(bad).err().unwrap();
     assert!(err.to_string().contains("bad.json"), "{err}");
 }

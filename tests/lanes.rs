@@ -297,7 +297,10 @@ fn dropping_the_last_engine_delivers_every_callback_then_joins() {
         assert!(rx.try_recv().is_err(), "exactly one callback");
     }
     // Everything is closed: the data directory opens again at once.
-    let again = bex_engine::Engine::open(EngineConfig::new(dir.path().join("data"))).unwrap();
+    let again = bex_engine::Engine::open(
+        EngineConfig::new(dir.path().join("data")).allow_unsigned_packages(true),
+    )
+    .unwrap();
     assert_eq!(again.list().unwrap().len(), 2);
 }
 

@@ -151,18 +151,28 @@ fn bad_magic_is_named() {
 #[test]
 fn versions_and_flags() {
     let mut newer = valid(100);
-    put_u16(&mut newer, 8, 2);
+    put_u16(&mut newer, 8, 3);
     fix_file_crc(&mut newer);
     let err = decode(&newer).unwrap_err();
     assert!(matches!(
         err,
         PackageError::VersionTooNew {
-            version: 2,
-            supported: 1
+            version: 3,
+            supported: 2
         }
     ));
     assert!(err.to_string().contains("upgrade BEX"));
     assert_eq!(code(err), ErrorCode::UpgradeRequired);
+
+    // Version 2 has three sections (the signature); an unsigned package
+    // relabelled as version 2 is refused, not read as unsigned.
+    let mut relabelled = valid(100);
+    put_u16(&mut relabelled, 8, 2);
+    fix_file_crc(&mut relabelled);
+    assert!(matches!(
+        decode(&relabelled),
+        Err(PackageError::BadLayout { .. })
+    ));
 
     let mut zero = valid(100);
     put_u16(&mut zero, 8, 0);

@@ -20,6 +20,7 @@ fn tvmaze_package() -> Package {
 
 fn engine(dir: &std::path::Path, x: Execution) -> Engine {
     let config = EngineConfig::new(dir.join("data"))
+        .allow_unsigned_packages(true)
         .execution(x)
         .replay_dir(root().join("plugins/tvmaze/fixtures"));
     Engine::open(config).unwrap()
@@ -40,7 +41,9 @@ fn search(engine: &Engine) -> String {
 }
 
 fn precompile(x: Execution, package: &Package) -> Artifact {
-    let config = EngineConfig::new("unused").execution(x);
+    let config = EngineConfig::new("unused")
+        .allow_unsigned_packages(true)
+        .execution(x);
     Precompiler::new(&config, None)
         .unwrap()
         .precompile(package)
@@ -83,10 +86,12 @@ fn an_artifact_for_another_engine_is_refused_naming_both_keys() {
     assert!(msg.contains(&native.artifact_key().to_string()), "{msg}");
     // Another memory ceiling is another profile: its code checks bounds
     // differently.
-    let config = EngineConfig::new("unused").ceilings(OperationLimits {
-        memory_mb: Some(128),
-        ..Default::default()
-    });
+    let config = EngineConfig::new("unused")
+        .allow_unsigned_packages(true)
+        .ceilings(OperationLimits {
+            memory_mb: Some(128),
+            ..Default::default()
+        });
     let other = Precompiler::new(&config, None).unwrap();
     assert_eq!(other.key().profile, "bex1-m128");
     let artifact = other.precompile(&package).unwrap();
@@ -179,7 +184,7 @@ fn a_damaged_artifact_file_is_refused_with_its_code() {
 #[test]
 fn artifacts_for_devices_are_keyed_by_their_target_and_width() {
     let package = tvmaze_package();
-    let config = EngineConfig::new("unused");
+    let config = EngineConfig::new("unused").allow_unsigned_packages(true);
     // armv7: no Cranelift backend, so Pulley, 32-bit, the 32-bit ceiling.
     let arm = Precompiler::new(&config, Some("armv7-unknown-linux-gnueabihf")).unwrap();
     assert_eq!(arm.key().target, "pulley32");
@@ -217,7 +222,9 @@ fn artifacts_for_devices_are_keyed_by_their_target_and_width() {
 
 #[test]
 fn native_code_for_another_architecture_needs_the_cross_backend() {
-    let config = EngineConfig::new("unused").execution(Execution::Native);
+    let config = EngineConfig::new("unused")
+        .allow_unsigned_packages(true)
+        .execution(Execution::Native);
     let foreign = if cfg!(target_arch = "aarch64") {
         "x86_64-unknown-linux-gnu"
     } else {

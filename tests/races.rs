@@ -28,11 +28,13 @@ fn search(engine: &Engine, query: &str) -> bex_engine::Result<String> {
 fn a_call_in_flight_during_an_uninstall_leaves_no_kv_rows() {
     let dir = tempfile::tempdir().unwrap();
     let (said, waiting) = mpsc::channel();
-    let config = EngineConfig::new(dir.path()).log_sink(move |r| {
-        if r.source == LogSource::Plugin && r.message.contains("written; waiting") {
-            let _ = said.send(());
-        }
-    });
+    let config = EngineConfig::new(dir.path())
+        .allow_unsigned_packages(true)
+        .log_sink(move |r| {
+            if r.source == LogSource::Plugin && r.message.contains("written; waiting") {
+                let _ = said.send(());
+            }
+        });
     let engine = Engine::open(config).unwrap();
     Hostile::default().install(&engine);
     let call = thread::scope(|s| {
@@ -63,7 +65,7 @@ fn a_call_in_flight_during_an_uninstall_leaves_no_kv_rows() {
 #[test]
 fn a_plugin_disabled_while_it_loads_is_not_called() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineConfig::new(dir.path())).unwrap();
+    let engine = Engine::open(EngineConfig::new(dir.path()).allow_unsigned_packages(true)).unwrap();
     Hostile::default().install(&engine);
     for round in 0..5 {
         // No compiled code: the next load compiles, a slow load to disable
@@ -91,6 +93,7 @@ fn a_log_sink_may_call_the_engine_while_a_plugin_loads() {
     let cell = engine_cell.clone();
     let (answered, answers) = mpsc::channel();
     let config = EngineConfig::new(dir.path())
+        .allow_unsigned_packages(true)
         .network_ceilings(10, 2)
         .log_sink(move |r| {
             // The first plugin's load logs its lowered limits; the sink

@@ -11,6 +11,7 @@ const ID: &str = "bex.tvmaze";
 fn engine() -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().unwrap();
     let config = EngineConfig::new(dir.path().join("data"))
+        .allow_unsigned_packages(true)
         .replay_dir(common::root().join("plugins/tvmaze/fixtures"));
     let engine = Engine::open(config).unwrap();
     let (manifest, wasm) = common::tvmaze();

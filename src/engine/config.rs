@@ -75,6 +75,7 @@ pub const DEFAULT_LANES: [LaneSize; 3] = [
 pub struct EngineConfig {
     pub(crate) data_dir: PathBuf,
     pub(crate) package_limits: PackageLimits,
+    pub(crate) allow_unsigned_packages: bool,
     pub(crate) defaults: OperationLimits,
     pub(crate) per_operation: BTreeMap<Operation, OperationLimits>,
     pub(crate) ceilings: OperationLimits,
@@ -114,6 +115,7 @@ impl std::fmt::Debug for EngineConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineConfig")
             .field("data_dir", &self.data_dir)
+            .field("allow_unsigned_packages", &self.allow_unsigned_packages)
             .field("defaults", &self.defaults)
             .field("ceilings", &self.ceilings)
             .field("max_instances", &self.max_instances)
@@ -134,6 +136,7 @@ impl EngineConfig {
         EngineConfig {
             data_dir: data_dir.into(),
             package_limits: PackageLimits::default(),
+            allow_unsigned_packages: false,
             defaults: OperationLimits {
                 fuel: Some(DEFAULT_FUEL),
                 timeout_ms: Some(DEFAULT_TIMEOUT_MS),
@@ -315,6 +318,17 @@ impl EngineConfig {
     /// Defaults to 10 ms.
     pub fn epoch_tick(mut self, tick: Duration) -> Self {
         self.epoch_tick = tick.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Accepts packages without a signature. A player ships with this off
+    /// and installs only signed packages; the CLI, tests and a plugin
+    /// author's own machine turn it on. Either way a plugin stays pinned
+    /// to its first publisher (docs/distribution.md).
+    /// Defaults to false: unsigned packages are refused with
+    /// `SIGNATURE_REQUIRED`.
+    pub fn allow_unsigned_packages(mut self, allow: bool) -> Self {
+        self.allow_unsigned_packages = allow;
         self
     }
 

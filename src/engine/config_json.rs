@@ -34,6 +34,7 @@ struct Doc {
     replay_dir: Option<PathBuf>,
     replay_plugins: Option<BTreeMap<String, PathBuf>>,
     allow_private_networks: Option<bool>,
+    allow_unsigned_packages: Option<bool>,
     user_agent: Option<String>,
     resolve: Option<BTreeMap<String, Vec<IpAddr>>>,
     js: Option<JsDoc>,
@@ -178,6 +179,9 @@ impl EngineConfig {
         for (id, d) in doc.replay_plugins.unwrap_or_default() {
             c = c.replay_dir_for(&id, d);
         }
+        if let Some(a) = doc.allow_unsigned_packages {
+            c = c.allow_unsigned_packages(a);
+        }
         if let Some(a) = doc.allow_private_networks {
             c = c.allow_private_networks(a);
         }
@@ -206,7 +210,7 @@ mod tests {
             "/d",
             r#"{"lanes": {"user": {"workers": 2}}, "max_executions": 3,
                 "breaker": {"threshold": 2, "cooldown_ms": 50},
-                "max_http_in_flight": 5, "allow_private_networks": true,
+                "max_http_in_flight": 5, "allow_private_networks": true, "allow_unsigned_packages": true,
                 "max_rate_per_minute": 60000,
                 "limits": {"timeout_ms": 1000},
                 "js": {"memory_bytes": 8388608, "runtimes_per_plugin": 1, "timeout_ms": 500}}"#,
@@ -231,6 +235,12 @@ mod tests {
         assert_eq!(c.breaker_cooldown, Duration::from_millis(50));
         assert_eq!(c.http.max_in_flight, 5);
         assert!(c.http.allow_private_networks);
+        assert!(c.allow_unsigned_packages);
+        assert!(
+            !EngineConfig::from_json("/d", "{}")
+                .unwrap()
+                .allow_unsigned_packages
+        );
         assert_eq!(c.defaults.timeout_ms, Some(1000));
         assert_eq!(c.defaults.fuel, Some(super::super::DEFAULT_FUEL));
     }

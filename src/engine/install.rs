@@ -197,6 +197,16 @@ impl Engine {
     /// one is given (it must fit), else freshly compiled code; either way
     /// the component is checked against the contract first.
     fn prepare(&self, package: &Package, artifact: Option<&Artifact>) -> Result<Prepared> {
+        if package.signature().is_none() && !self.inner.config.allow_unsigned_packages {
+            return Err(crate::trust::TrustError::SignatureRequired {
+                what: format!(
+                    "package {} {}",
+                    package.manifest().id,
+                    package.manifest().version
+                ),
+            }
+            .into());
+        }
         vet::display_urls(package.manifest(), vet::Policy::of(&self.inner.config))?;
         let engine = &self.inner.wasm;
         let code = match artifact {

@@ -238,6 +238,7 @@ mod tests {
     #[test]
     fn limits_come_from_manifest_then_engine_then_defaults_within_ceilings() {
         let config = EngineConfig::new("/x")
+            .allow_unsigned_packages(true)
             .operation_limits(
                 Operation::Search,
                 OperationLimits {

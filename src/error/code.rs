@@ -75,11 +75,21 @@ pub enum ErrorCode {
     /// key (wasmtime version, target, execution, profile), or one made
     /// from another package. Make one with `bex precompile`.
     NoArtifact = 27,
+    /// A package's (or a repository index's) signature does not verify:
+    /// it was changed after signing, or signed by another key than it
+    /// names.
+    SignatureInvalid = 28,
+    /// The package (or index) is unsigned, and the engine accepts only
+    /// signed ones.
+    SignatureRequired = 29,
+    /// The plugin is pinned to another publisher key: the package is
+    /// signed by a key the installed one never rotated to, or unsigned.
+    PublisherMismatch = 30,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::Ok,
         ErrorCode::AbiMismatch,
         ErrorCode::InvalidManifest,
@@ -108,6 +118,9 @@ impl ErrorCode {
         ErrorCode::ScriptError,
         ErrorCode::ConsentRequired,
         ErrorCode::NoArtifact,
+        ErrorCode::SignatureInvalid,
+        ErrorCode::SignatureRequired,
+        ErrorCode::PublisherMismatch,
     ];
 
     /// The code's stable name, e.g. `"ABI_MISMATCH"`.
@@ -141,6 +154,9 @@ impl ErrorCode {
             ErrorCode::ScriptError => "SCRIPT_ERROR",
             ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
             ErrorCode::NoArtifact => "NO_ARTIFACT",
+            ErrorCode::SignatureInvalid => "SIGNATURE_INVALID",
+            ErrorCode::SignatureRequired => "SIGNATURE_REQUIRED",
+            ErrorCode::PublisherMismatch => "PUBLISHER_MISMATCH",
         }
     }
 

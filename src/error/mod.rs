@@ -18,6 +18,7 @@ use crate::manifest::ManifestError;
 use crate::package::PackageError;
 use crate::scheduler::SchedulerError;
 use crate::store::StoreError;
+use crate::trust::TrustError;
 
 /// Any error from the BEX engine.
 #[non_exhaustive]
@@ -47,6 +48,9 @@ pub enum Error {
     /// A lane refused, cancelled or lost a request.
     #[error(transparent)]
     Scheduler(#[from] SchedulerError),
+    /// A key, signature or publisher was refused.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
     /// A script run by [`Sandbox`](crate::js::Sandbox) failed.
     #[error("script {0}")]
     Js(#[from] JsError),
@@ -84,6 +88,7 @@ impl Error {
                 EngineError::Wasmtime(_) => ErrorCode::Internal,
             },
             Error::Call(e) => call_code(e),
+            Error::Trust(e) => trust_code(e),
             Error::Scheduler(e) => match e {
                 SchedulerError::Busy { .. } => ErrorCode::Busy,
                 SchedulerError::Closed | SchedulerError::InsideCallback => ErrorCode::NotReady,
@@ -132,6 +137,7 @@ fn package_code(e: &PackageError) -> ErrorCode {
         }
         PackageError::VersionTooNew { .. } => ErrorCode::UpgradeRequired,
         PackageError::Manifest(m) => manifest_code(m),
+        PackageError::Trust(t) => trust_code(t),
         PackageError::Truncated { .. }
         | PackageError::BadMagic
         | PackageError::BadVersion { .. }
@@ -150,10 +156,20 @@ fn store_code(e: &StoreError) -> ErrorCode {
         StoreError::PluginNotFound { .. } | StoreError::KeyNotFound { .. } => ErrorCode::NotFound,
         StoreError::Downgrade { .. } => ErrorCode::Downgrade,
         StoreError::ConsentRequired { .. } => ErrorCode::ConsentRequired,
+        StoreError::Trust(t) => trust_code(t),
         StoreError::InvalidKey(_) | StoreError::QuotaExceeded { .. } => ErrorCode::InvalidArgument,
         StoreError::Corrupt { .. } | StoreError::Database(_) | StoreError::Io { .. } => {
             ErrorCode::Storage
         }
+    }
+}
+
+fn trust_code(e: &TrustError) -> ErrorCode {
+    match e {
+        TrustError::BadKey(_) => ErrorCode::InvalidArgument,
+        TrustError::BadSignature(_) => ErrorCode::SignatureInvalid,
+        TrustError::SignatureRequired { .. } => ErrorCode::SignatureRequired,
+        TrustError::PublisherMismatch { .. } => ErrorCode::PublisherMismatch,
     }
 }
 
@@ -516,6 +532,28 @@ mod tests {
                 }
                 .into(),
                 C::ConsentRequired,
+            ),
+            (TrustError::BadKey("k".into()).into(), C::InvalidArgument),
+            (
+                TrustError::BadSignature("s".into()).into(),
+                C::SignatureInvalid,
+            ),
+            (
+                TrustError::SignatureRequired { what: "w".into() }.into(),
+                C::SignatureRequired,
+            ),
+            (
+                StoreError::Trust(TrustError::PublisherMismatch {
+                    id: "i".into(),
+                    pinned: "a".into(),
+                    found: "b".into(),
+                })
+                .into(),
+                C::PublisherMismatch,
+            ),
+            (
+                PackageError::Trust(TrustError::BadSignature("s".into())).into(),
+                C::SignatureInvalid,
             ),
             (JsError::Timeout("t".into()).into(), C::Timeout),
             (JsError::Cancelled("c".into()).into(), C::Cancelled),

@@ -120,6 +120,9 @@ fn code_name_c(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::ScriptError => c"SCRIPT_ERROR",
         ErrorCode::ConsentRequired => c"CONSENT_REQUIRED",
         ErrorCode::NoArtifact => c"NO_ARTIFACT",
+        ErrorCode::SignatureInvalid => c"SIGNATURE_INVALID",
+        ErrorCode::SignatureRequired => c"SIGNATURE_REQUIRED",
+        ErrorCode::PublisherMismatch => c"PUBLISHER_MISMATCH",
     }
 }
 

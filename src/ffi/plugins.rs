@@ -50,6 +50,9 @@ pub struct BexPluginInfo {
     pub updated_at_ms: u64,
     /// Size of the component in bytes.
     pub component_bytes: u64,
+    /// The publisher key the plugin is pinned to (`"ed25519:"` and 64 hex
+    /// digits); empty if it was installed unsigned (docs/distribution.md).
+    pub publisher: *mut c_char,
 }
 
 /// Installed plugins: `len` entries at `items` (NULL when `len` is 0).
@@ -81,6 +84,7 @@ fn info(e: &BexEngine, p: &InstalledPlugin) -> BexPluginInfo {
         installed_at_ms: p.installed_at_ms,
         updated_at_ms: p.updated_at_ms,
         component_bytes: p.component_bytes,
+        publisher: to_c(p.publisher.map(|k| k.to_string()).unwrap_or_default()),
     }
 }
 
@@ -91,6 +95,7 @@ fn free_info(i: &mut BexPluginInfo) {
         &mut i.version,
         &mut i.description,
         &mut i.hosts,
+        &mut i.publisher,
     ] {
         // SAFETY: each field is NULL or came from to_c; it is nulled so a
         // second free is a no-op.
@@ -136,7 +141,9 @@ pub unsafe extern "C" fn bex_engine_install_force(
 
 /// The options `flags` stands for; unknown bits are an error.
 fn install_options(flags: u32) -> Result<InstallOptions, Error> {
-    let known = BexInstallFlag::Force as u32 | BexInstallFlag::AcceptPermissions as u32;
+    let known = BexInstallFlag::Force as u32
+        | BexInstallFlag::AcceptPermissions as u32
+        | BexInstallFlag::AcceptUnverified as u32;
     if flags & !known != 0 {
         return Err(Error::InvalidArgument(format!(
             "unknown install flags {:#x}",
@@ -146,6 +153,7 @@ fn install_options(flags: u32) -> Result<InstallOptions, Error> {
     Ok(InstallOptions {
         force: flags & BexInstallFlag::Force as u32 != 0,
         accept_permissions: flags & BexInstallFlag::AcceptPermissions as u32 != 0,
+        accept_unverified: flags & BexInstallFlag::AcceptUnverified as u32 != 0,
     })
 }
 
@@ -160,6 +168,12 @@ pub enum BexInstallFlag {
     /// once the user agreed. Without it such an install fails with
     /// `CONSENT_REQUIRED`, whose message lists what would widen.
     AcceptPermissions = 2,
+    /// Accept new content for a plugin installed unsigned: nothing ties
+    /// the package to it, and it inherits the plugin's secrets and data.
+    /// Pass it only once the user agreed; without it such an install fails
+    /// with `CONSENT_REQUIRED`. (A signed plugin is replaced only by its
+    /// pinned publisher: `PUBLISHER_MISMATCH`, whatever the flags.)
+    AcceptUnverified = 4,
 }
 
 /// `bex_engine_install` with `BexInstallFlag`s or-ed together in `flags`;

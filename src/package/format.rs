@@ -3,13 +3,14 @@
 //! ```text
 //! file header, 24 bytes
 //!   0   8  magic  89 42 45 58 0D 0A 1A 0A  ("\x89BEX\r\n\x1a\n")
-//!   8   2  format version, u16 LE (1)
+//!   8   2  format version, u16 LE (1 unsigned, 2 signed)
 //!  10   2  flags, u16 LE (0; reserved)
-//!  12   4  section count, u32 LE (2)
+//!  12   4  section count, u32 LE (2 in version 1, 3 in version 2)
 //!  16   4  reserved, 0
 //!  20   4  CRC32 of bytes 0..20
 //! section header, 64 bytes, then `stored length` bytes of data
-//!   0   4  kind, u32 LE: 1 manifest (YAML), 2 component (wasm)
+//!   0   4  kind, u32 LE: 1 manifest (YAML), 2 component (wasm),
+//!              3 signature (version 2 only; `crate::trust`)
 //!   4   4  codec, u32 LE: 0 stored, 1 zstd
 //!   8   8  stored length, u64 LE
 //!  16   8  raw length (after decoding), u64 LE
@@ -23,16 +24,20 @@
 use super::PackageError;
 
 pub(super) const MAGIC: [u8; 8] = *b"\x89BEX\r\n\x1a\n";
-pub(super) const FORMAT_VERSION: u16 = 1;
+/// The newest version read: 2, a signed package. Unsigned packages are
+/// written as version 1, which every BEX reads.
+pub(super) const FORMAT_VERSION: u16 = 2;
+/// The version of unsigned packages.
+pub(super) const UNSIGNED_VERSION: u16 = 1;
 pub(super) const FILE_HEADER_LEN: usize = 24;
 pub(super) const SECTION_HEADER_LEN: usize = 64;
-pub(super) const SECTION_COUNT: u32 = 2;
 
 /// Section kinds, in the order they appear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
     Manifest = 1,
     Component = 2,
+    Signature = 3,
 }
 
 impl Kind {
@@ -40,6 +45,7 @@ impl Kind {
         match self {
             Kind::Manifest => "manifest",
             Kind::Component => "component",
+            Kind::Signature => "signature",
         }
     }
 }
@@ -73,19 +79,31 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
-pub(super) fn write_file_header(out: &mut Vec<u8>) {
+/// The number of sections a package of `version` has.
+fn section_count(version: u16) -> u32 {
+    if version == UNSIGNED_VERSION { 2 } else { 3 }
+}
+
+/// Writes the file header: version 2 (three sections) when `signed`, else 1.
+pub(super) fn write_file_header(out: &mut Vec<u8>, signed: bool) {
+    let version = if signed {
+        FORMAT_VERSION
+    } else {
+        UNSIGNED_VERSION
+    };
     let start = out.len();
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&SECTION_COUNT.to_le_bytes());
+    out.extend_from_slice(&section_count(version).to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
     let crc = crc32fast::hash(&out[start..]);
     out.extend_from_slice(&crc.to_le_bytes());
 }
 
-/// Checks the file header at the start of `b`.
-pub(super) fn read_file_header(b: &[u8]) -> Result<(), PackageError> {
+/// Checks the file header at the start of `b`; returns whether the
+/// package is signed (version 2).
+pub(super) fn read_file_header(b: &[u8]) -> Result<bool, PackageError> {
     // Magic first, so a wrong file type is named as such even when short.
     let magic_len = b.len().min(MAGIC.len());
     if b[..magic_len] != MAGIC[..magic_len] {
@@ -118,9 +136,10 @@ pub(super) fn read_file_header(b: &[u8]) -> Result<(), PackageError> {
         return Err(PackageError::BadFlags { flags });
     }
     let count = u32_at(b, 12);
-    if count != SECTION_COUNT {
+    let expected = section_count(version);
+    if count != expected {
         return Err(PackageError::BadLayout {
-            message: format!("{count} sections; version 1 packages have {SECTION_COUNT}"),
+            message: format!("{count} sections; version {version} packages have {expected}"),
         });
     }
     if u32_at(b, 16) != 0 {
@@ -128,7 +147,7 @@ pub(super) fn read_file_header(b: &[u8]) -> Result<(), PackageError> {
             message: "reserved header bytes are not zero".into(),
         });
     }
-    Ok(())
+    Ok(version == FORMAT_VERSION)
 }
 
 pub(super) fn write_section(

@@ -16,10 +16,15 @@ use serde::Serialize;
 use crate::digest::{Sha256Digest, hex, sha256};
 use crate::error::Error;
 use crate::manifest::{MAX_MANIFEST_BYTES, Manifest, ManifestError};
+use crate::trust::{MAX_ROTATIONS, PublisherKey, Rotation, Signature, SigningKey, TrustError};
 use format::{Codec, Kind};
 
-/// The package format version this engine writes and reads.
+/// The newest package format version this engine reads, and writes for
+/// signed packages (unsigned ones are written as version 1).
 pub const PACKAGE_FORMAT_VERSION: u16 = format::FORMAT_VERSION;
+
+/// The largest signature section: the fixed part and every rotation.
+const MAX_SIGNATURE_BYTES: u64 = 104 + 128 * MAX_ROTATIONS as u64;
 
 /// Default cap on a component's decompressed size: 64 MiB.
 pub const DEFAULT_MAX_COMPONENT_BYTES: u64 = 64 * 1024 * 1024;
@@ -113,6 +118,9 @@ pub enum PackageError {
     /// The manifest section holds an invalid manifest.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// The signature section is malformed or does not verify.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 /// Caps applied when reading packages. Cheap to copy.
@@ -149,7 +157,8 @@ impl PackageLimits {
     /// The largest package file that could hold sections within these caps.
     pub fn max_package_bytes(&self) -> u64 {
         let bound = |raw: u64| raw.saturating_add(raw / 128).saturating_add(1024);
-        (format::FILE_HEADER_LEN + 2 * format::SECTION_HEADER_LEN) as u64
+        (format::FILE_HEADER_LEN + 3 * format::SECTION_HEADER_LEN) as u64
+            + MAX_SIGNATURE_BYTES
             + bound(MAX_MANIFEST_BYTES as u64)
             + bound(self.max_component_bytes)
     }
@@ -158,7 +167,7 @@ impl PackageLimits {
 /// One section, as `inspect` reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SectionInfo {
-    /// `manifest` or `component`.
+    /// `manifest`, `component` or `signature`.
     pub kind: &'static str,
     /// `stored` or `zstd`.
     pub codec: &'static str,
@@ -180,6 +189,7 @@ pub struct Package {
     manifest_sha256: Sha256Digest,
     component: Vec<u8>,
     component_sha256: Sha256Digest,
+    signature: Option<Signature>,
     sections: Vec<SectionInfo>,
 }
 
@@ -196,8 +206,32 @@ impl Package {
             manifest_sha256: sha256(manifest_text.as_bytes()),
             component,
             component_sha256,
+            signature: None,
             sections: Vec::new(),
         })
+    }
+
+    /// The package signed by `key`, carrying `rotations` (oldest first,
+    /// the last handing over to `key`: see [`Rotation`]). Encoding it
+    /// writes a version 2 package.
+    pub fn signed(
+        mut self,
+        key: &SigningKey,
+        rotations: Vec<Rotation>,
+    ) -> Result<Package, TrustError> {
+        let message = crate::trust::package_message(&self.manifest_sha256, &self.component_sha256);
+        self.signature = Some(Signature::sign(key, &message, rotations)?);
+        Ok(self)
+    }
+
+    /// The package's verified signature, if it is signed.
+    pub fn signature(&self) -> Option<&Signature> {
+        self.signature.as_ref()
+    }
+
+    /// The key that signed the package, if it is signed.
+    pub fn publisher(&self) -> Option<PublisherKey> {
+        self.signature.as_ref().map(Signature::publisher)
     }
 
     /// The validated manifest.
@@ -233,13 +267,15 @@ impl Package {
         };
         let manifest = compress(self.manifest_text.as_bytes())?;
         let component = compress(&self.component)?;
+        let signature = self.signature.as_ref().map(Signature::encode);
         let mut out = Vec::with_capacity(
             format::FILE_HEADER_LEN
-                + 2 * format::SECTION_HEADER_LEN
+                + 3 * format::SECTION_HEADER_LEN
                 + manifest.len()
-                + component.len(),
+                + component.len()
+                + signature.as_ref().map_or(0, Vec::len),
         );
-        format::write_file_header(&mut out);
+        format::write_file_header(&mut out, signature.is_some());
         format::write_section(
             &mut out,
             Kind::Manifest,
@@ -256,6 +292,16 @@ impl Package {
             self.component_sha256,
             &component,
         );
+        if let Some(signature) = &signature {
+            format::write_section(
+                &mut out,
+                Kind::Signature,
+                Codec::Stored,
+                signature.len() as u64,
+                sha256(signature),
+                signature,
+            );
+        }
         Ok(out)
     }
 
@@ -282,7 +328,7 @@ impl Package {
         limits: &PackageLimits,
         manifest_json: Option<&str>,
     ) -> Result<Package, PackageError> {
-        format::read_file_header(bytes)?;
+        let signed = format::read_file_header(bytes)?;
         let mut at = format::FILE_HEADER_LEN;
         let (manifest_raw, manifest_info) = read_section(
             bytes,
@@ -298,12 +344,28 @@ impl Package {
             limits.max_component_bytes,
             limits,
         )?;
+        let mut sections = vec![manifest_info, component_info];
+        let manifest_sha256 = sha256(&manifest_raw);
+        let component_sha256 = sha256(&component);
+        let signature = if signed {
+            let (raw, info) =
+                read_section(bytes, &mut at, Kind::Signature, MAX_SIGNATURE_BYTES, limits)?;
+            if info.codec != "stored" {
+                return Err(PackageError::BadLayout {
+                    message: "the signature section must be stored (codec 0)".into(),
+                });
+            }
+            sections.push(info);
+            let message = crate::trust::package_message(&manifest_sha256, &component_sha256);
+            Some(Signature::decode(&raw, &message)?)
+        } else {
+            None
+        };
         if at != bytes.len() {
             return Err(PackageError::TrailingData {
                 bytes: (bytes.len() - at) as u64,
             });
         }
-        let manifest_sha256 = sha256(&manifest_raw);
         let (manifest, manifest_text) = match manifest_json {
             Some(json) => (Manifest::parse(json)?, json.to_string()),
             None => {
@@ -316,9 +378,10 @@ impl Package {
             manifest,
             manifest_text,
             manifest_sha256,
-            component_sha256: sha256(&component),
+            component_sha256,
             component,
-            sections: vec![manifest_info, component_info],
+            signature,
+            sections,
         })
     }
 

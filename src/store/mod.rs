@@ -102,6 +102,9 @@ pub enum StoreError {
         /// What needs consent, and the option that gives it.
         reason: String,
     },
+    /// The package's publisher may not replace the installed plugin.
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
     /// A key or value is malformed or too large.
     #[error("{0}")]
     InvalidKey(String),

@@ -7,6 +7,7 @@ use super::{Store, StoreError, now_ms, tables};
 use crate::digest::hex;
 use crate::manifest::{Manifest, PermissionChanges};
 use crate::package::Package;
+use crate::trust::{PublisherKey, Succession, succession};
 
 /// What the plugins table holds per plugin (JSON).
 #[derive(Serialize, Deserialize)]
@@ -17,6 +18,9 @@ pub(super) struct PluginRecord {
     updated_at_ms: u64,
     component_sha256: String,
     component_bytes: u64,
+    /// The pinned publisher key (`ed25519:…`); absent: installed unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    publisher: Option<String>,
 }
 
 /// An installed plugin.
@@ -38,6 +42,9 @@ pub struct InstalledPlugin {
     pub component_sha256: String,
     /// Size of the component.
     pub component_bytes: u64,
+    /// The publisher key the plugin is pinned to (the key that signed its
+    /// first install, or one that key rotated to); `None`: unsigned.
+    pub publisher: Option<PublisherKey>,
     /// The validated manifest.
     pub manifest: Manifest,
     /// The manifest as written.
@@ -108,6 +115,10 @@ pub struct InstallOptions {
     /// (new hosts, secrets or capabilities, more storage): the user agreed
     /// to them.
     pub accept_permissions: bool,
+    /// Accept new content for a plugin installed unsigned: nothing ties
+    /// the package to the installed plugin, whose data and secrets it
+    /// inherits, so the user must agree (docs/distribution.md).
+    pub accept_unverified: bool,
 }
 
 /// What an uninstall removed.
@@ -132,7 +143,7 @@ impl InstallOptions {
     pub fn forced(force: bool) -> InstallOptions {
         InstallOptions {
             force,
-            accept_permissions: false,
+            ..InstallOptions::default()
         }
     }
 }
@@ -179,6 +190,12 @@ fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
     if manifest.id != id {
         return Err(corrupt(format!("it holds the manifest of {}", manifest.id)));
     }
+    let publisher = record
+        .publisher
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: crate::trust::TrustError| corrupt(e.to_string()))?;
     Ok(InstalledPlugin {
         id: id.to_string(),
         name: manifest.name.clone(),
@@ -188,6 +205,7 @@ fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
         updated_at_ms: record.updated_at_ms,
         component_sha256: record.component_sha256,
         component_bytes: record.component_bytes,
+        publisher,
         manifest,
         manifest_text: record.manifest,
         digest,
@@ -308,14 +326,18 @@ impl Store {
         let options = InstallOptions {
             force,
             accept_permissions: true,
+            accept_unverified: true,
         };
         self.install_with(package, options, compiled)
     }
 
     /// [`Store::install`] that refuses, with `CONSENT_REQUIRED`, to widen
-    /// an installed plugin's permissions unless `accept_permissions`, and to
+    /// an installed plugin's permissions unless `accept_permissions`, to
     /// replace the installed version with different content (component or
-    /// manifest) unless `force`.
+    /// manifest) unless `force`, and to change the content of a plugin
+    /// installed unsigned unless `accept_unverified`; and with
+    /// `PUBLISHER_MISMATCH`, to replace a plugin pinned to a publisher key
+    /// with a package that key did not sign (or rotate to).
     pub fn install_with(
         &self,
         package: &Package,
@@ -368,9 +390,26 @@ impl Store {
             .as_ref()
             .map(|old| PermissionChanges::between(&old.manifest, manifest))
             .unwrap_or_default();
+        let succession = succession(
+            id,
+            previous.is_some(),
+            previous.as_ref().and_then(|p| p.publisher.as_ref()),
+            package.signature(),
+        )?;
         if let Some(old) = &previous {
             let changed =
                 old.component_sha256 != sha_hex || old.manifest_text != package.manifest_text();
+            if succession == Succession::Unverified && changed && !options.accept_unverified {
+                let by = package
+                    .publisher()
+                    .map_or("unsigned".to_string(), |k| format!("signed by {k}"));
+                return Err(StoreError::ConsentRequired {
+                    id: id.to_string(),
+                    reason: format!(
+                        "it is installed unsigned, and this package ({by}) changes its code or manifest: nothing shows it comes from the same author, and it would inherit the plugin's secrets and data; it needs the user's consent (--accept-unverified)"
+                    ),
+                });
+            }
             if action == InstallAction::Reinstalled && changed && !force {
                 return Err(StoreError::ConsentRequired {
                     id: id.to_string(),
@@ -405,6 +444,10 @@ impl Store {
             updated_at_ms: now,
             component_sha256: sha_hex.clone(),
             component_bytes: package.component().len() as u64,
+            // The pin: the first publisher, the key a rotation moved it
+            // to, or (the user consenting) whoever replaced an unsigned
+            // plugin, pinned from now on.
+            publisher: package.publisher().map(|k| k.to_string()),
         };
         let json = serde_json::to_vec(&record).expect("record serializes");
         txn.open_table(tables::PLUGINS)?

@@ -191,12 +191,13 @@ void test_invalid_arguments(void) {
     EXPECT_INVALID(bex_engine_install_with(NULL, path, 0) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_install_with(e, NULL, 0) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     /* Unknown flag bits are refused before anything is read. */
-    EXPECT_INVALID(bex_engine_install_with(e, path, 4) == BEX_ERROR_CODE_INVALID_ARGUMENT);
+    EXPECT_INVALID(bex_engine_install_with(e, path, 8) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_install_with(e, path, 0x80000000u) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
     CHECK(bex_engine_install_with(e, path,
-                                  BEX_INSTALL_FLAG_FORCE | BEX_INSTALL_FLAG_ACCEPT_PERMISSIONS) == 0,
-          "install with both flags");
+                                  BEX_INSTALL_FLAG_FORCE | BEX_INSTALL_FLAG_ACCEPT_PERMISSIONS |
+                                      BEX_INSTALL_FLAG_ACCEPT_UNVERIFIED) == 0,
+          "install with every flag");
     EXPECT_INVALID(bex_engine_uninstall(NULL, HOSTILE) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_uninstall(e, NULL) == BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_uninstall(e, BAD_UTF8) == BEX_ERROR_CODE_INVALID_ARGUMENT);

@@ -21,6 +21,9 @@ void test_busy_and_cancel(void);
 void test_cancel_slow_http(void);
 void test_tvmaze_and_management(void);
 
+/* engine_trust.c */
+void test_signatures(void);
+
 /* The state of test 2's random cancels; main seeds it (BEX_SEED). */
 extern uint64_t g_rng;
 

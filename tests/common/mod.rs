@@ -95,6 +95,7 @@ impl Hostile {
         let options = bex_engine::store::InstallOptions {
             force: true,
             accept_permissions: true,
+            accept_unverified: true,
         };
         engine.install_with(&package, options).unwrap();
     }
@@ -112,8 +113,9 @@ impl TestEngine {
         let dir = tempfile::tempdir().unwrap();
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink = logs.clone();
-        let config = configure(EngineConfig::new(dir.path().join("data")))
-            .log_sink(move |r| sink.lock().unwrap().push(r.clone()));
+        let config =
+            configure(EngineConfig::new(dir.path().join("data")).allow_unsigned_packages(true))
+                .log_sink(move |r| sink.lock().unwrap().push(r.clone()));
         TestEngine {
             engine: Engine::open(config).unwrap(),
             dir,

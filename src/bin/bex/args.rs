@@ -34,6 +34,9 @@ pub struct Args {
     /// how plugins run: native or pulley (default: native where Cranelift has a backend)
     #[argh(option)]
     pub execution: Option<String>,
+    /// refuse unsigned packages, as a player does (default: the CLI accepts them)
+    #[argh(switch)]
+    pub signed_only: bool,
     #[argh(subcommand)]
     pub command: Command,
 }
@@ -42,6 +45,9 @@ pub struct Args {
 #[argh(subcommand)]
 pub enum Command {
     Pack(Pack),
+    Keygen(Keygen),
+    Rotate(Rotate),
+    Sign(Sign),
     Inspect(Inspect),
     Verify(Verify),
     Unpack(Unpack),
@@ -157,6 +163,54 @@ pub struct Pack {
     /// the package to write
     #[argh(positional)]
     pub out: PathBuf,
+    /// sign the package with this signing key (from `bex keygen`)
+    #[argh(option)]
+    pub key: Option<PathBuf>,
+    /// a key rotation to carry (from `bex rotate`), oldest first; repeatable
+    #[argh(option)]
+    pub rotation: Vec<PathBuf>,
+}
+
+/// Make a publisher signing key: writes it (readable by you only) and prints its public key.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "keygen")]
+pub struct Keygen {
+    /// the signing key file to write (never overwritten)
+    #[argh(positional)]
+    pub out: PathBuf,
+}
+
+/// Hand your plugins to a new key: a rotation signed by the old key, for `bex pack --rotation`.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "rotate")]
+pub struct Rotate {
+    /// the old signing key
+    #[argh(option)]
+    pub old_key: PathBuf,
+    /// the new public key (ed25519:...)
+    #[argh(option)]
+    pub new_public: String,
+    /// the rotation file to write
+    #[argh(positional)]
+    pub out: PathBuf,
+}
+
+/// Sign an existing package (replacing any signature it has).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "sign")]
+pub struct Sign {
+    /// the package
+    #[argh(positional)]
+    pub package: PathBuf,
+    /// the signing key (from `bex keygen`)
+    #[argh(option)]
+    pub key: PathBuf,
+    /// a key rotation to carry (from `bex rotate`), oldest first; repeatable
+    #[argh(option)]
+    pub rotation: Vec<PathBuf>,
+    /// where to write the signed package (default: over the package)
+    #[argh(option)]
+    pub out: Option<PathBuf>,
 }
 
 /// Verify a package and show its manifest and sections.
@@ -202,6 +256,9 @@ pub struct Install {
     /// accept an upgrade that widens the plugin's permissions (new hosts, secrets, capabilities, more storage)
     #[argh(switch)]
     pub accept_permissions: bool,
+    /// accept new code for a plugin installed unsigned (nothing shows it comes from the same author; it inherits the plugin's data and secrets)
+    #[argh(switch)]
+    pub accept_unverified: bool,
     /// the package's precompiled artifact (one package only; default: NAME.bexa beside NAME.bex, if there)
     #[argh(option)]
     pub artifact: Option<PathBuf>,

@@ -19,7 +19,10 @@ pub fn run(args: &Args) -> Result<Report> {
     match &args.command {
         Command::Js(c) => crate::js::run(c),
         Command::New(c) => crate::new::run(c),
-        Command::Pack(c) => pack(&c.manifest, &c.component, &c.out),
+        Command::Pack(c) => pack(c),
+        Command::Keygen(c) => crate::keys::keygen(&c.out),
+        Command::Rotate(c) => crate::keys::rotate(c),
+        Command::Sign(c) => crate::keys::sign(c),
         Command::Inspect(c) => inspect(&c.package),
         Command::Verify(c) => verify(&c.package),
         Command::Unpack(c) => unpack(&c.package, &c.dir),
@@ -30,6 +33,7 @@ pub fn run(args: &Args) -> Result<Report> {
             InstallOptions {
                 force: c.force,
                 accept_permissions: c.accept_permissions,
+                accept_unverified: c.accept_unverified,
             },
         ),
         Command::Precompile(c) => crate::precompile::run(&execution(args)?, c),
@@ -148,7 +152,7 @@ fn engine(args: &Args) -> Result<Engine> {
             ))
         })?,
     };
-    let mut config = EngineConfig::new(dir);
+    let mut config = EngineConfig::new(dir).allow_unsigned_packages(!args.signed_only);
     if let Some(e) = &args.execution {
         config = config.execution(e.parse::<Execution>().map_err(Error::InvalidArgument)?);
     }
@@ -164,12 +168,19 @@ fn engine(args: &Args) -> Result<Engine> {
     Engine::open(config)
 }
 
-fn pack(manifest: &Path, component: &Path, out: &Path) -> Result<Report> {
-    let package = bex_engine::pack_files(manifest, component)?;
+fn pack(c: &crate::args::Pack) -> Result<Report> {
+    let mut package = bex_engine::pack_files(&c.manifest, &c.component)?;
+    if let Some(key) = &c.key {
+        package = crate::keys::signed(package, key, &c.rotation)?;
+    }
+    let out = &c.out;
     package.write_file(out, &PackageLimits::default())?;
     let m = package.manifest();
+    let signed = package
+        .publisher()
+        .map_or("unsigned".to_string(), |k| format!("signed by {k}"));
     let text = format!(
-        "packed {} {} ({}) -> {}",
+        "packed {} {} ({}), {signed} -> {}",
         m.id,
         m.version,
         m.provides,
@@ -181,6 +192,7 @@ fn pack(manifest: &Path, component: &Path, out: &Path) -> Result<Report> {
             "version": m.version.to_string(),
             "provides": m.provides.iter().map(|c| c.manifest_key()).collect::<Vec<_>>(),
             "component_sha256": package.component_sha256_hex(),
+            "publisher": package.publisher(),
             "out": out.display().to_string(),
         }),
         text,
@@ -202,6 +214,7 @@ fn inspect(path: &Path) -> Result<Report> {
     let _ = writeln!(text, "hosts:     {}", hosts.join(", "));
     let _ = writeln!(text, "storage:   {}", storage_text(m));
     let _ = writeln!(text, "secrets:   {}", m.secrets.join(", "));
+    let _ = writeln!(text, "publisher: {}", publisher_text(&package));
     for s in package.sections() {
         let _ = writeln!(
             text,
@@ -210,9 +223,30 @@ fn inspect(path: &Path) -> Result<Report> {
         );
     }
     Ok(Report::new(
-        json!({ "manifest": m, "sections": package.sections() }),
+        json!({
+            "manifest": m,
+            "sections": package.sections(),
+            "publisher": package.publisher(),
+            "rotations": package.signature().map(|s| s.rotations().iter().map(|r| json!({"from": r.old(), "to": r.successor()})).collect::<Vec<_>>()),
+        }),
         text,
     ))
+}
+
+fn publisher_text(package: &Package) -> String {
+    match package.signature() {
+        None => "unsigned".into(),
+        Some(s) if s.rotations().is_empty() => s.publisher().to_string(),
+        Some(s) => format!(
+            "{} (rotated from {})",
+            s.publisher(),
+            s.rotations()
+                .iter()
+                .map(|r| r.old().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 fn verify(path: &Path) -> Result<Report> {

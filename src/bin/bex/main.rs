@@ -5,6 +5,7 @@ mod args;
 mod calls;
 mod commands;
 mod js;
+mod keys;
 mod new;
 mod output;
 mod precompile;
