@@ -98,6 +98,17 @@ typedef enum BexErrorCode {
   // The plugin is pinned to another publisher key: the package is
   // signed by a key the installed one never rotated to, or unsigned.
   BEX_ERROR_CODE_PUBLISHER_MISMATCH = 30,
+  // A repository served an index older than one already accepted: a
+  // rollback.
+  BEX_ERROR_CODE_INDEX_ROLLBACK = 31,
+  // A repository's index has expired: a freeze.
+  BEX_ERROR_CODE_INDEX_EXPIRED = 32,
+  // A package downloaded from a repository is not what its index lists
+  // (size, SHA-256, id, version or publisher).
+  BEX_ERROR_CODE_INDEX_MISMATCH = 33,
+  // A repository index is malformed (not a signed index, an unknown
+  // format, bad fields).
+  BEX_ERROR_CODE_INVALID_INDEX = 34,
 } BexErrorCode;
 
 // Lanes for `BexRequestOptions.lane`.

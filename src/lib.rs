@@ -38,14 +38,16 @@ pub mod limits {
     pub use crate::engine::{
         DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL, DEFAULT_LANES,
         DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
-        DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB,
-        MAX_MEMORY_MB_32BIT, MAX_PLUGIN_ERROR_BYTES, MAX_TIMEOUT_MS,
+        DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_REPOSITORY_TIMEOUT_MS,
+        DEFAULT_TIMEOUT_MS, MAX_FUEL, MAX_MEMORY_MB, MAX_MEMORY_MB_32BIT, MAX_PLUGIN_ERROR_BYTES,
+        MAX_TIMEOUT_MS,
     };
     pub use crate::host::MAX_CALL_HANDLES;
 }
 pub mod manifest;
 pub mod package;
 mod permits;
+pub mod repo;
 mod scheduler;
 pub mod store;
 pub mod trust;
@@ -54,9 +56,9 @@ pub mod types;
 pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};
 pub use engine::{
-    CallError, CallOptions, CodeStats, DATA_DIR_ENV, Engine, EngineConfig, EngineError,
-    EngineStats, Execution, JsStats, PermitStats, PluginStats, Request, default_data_dir,
-    default_lane,
+    Available, CallError, CallOptions, CodeStats, DATA_DIR_ENV, Engine, EngineConfig, EngineError,
+    EngineStats, Execution, JsStats, PermitStats, PluginStats, RefreshReport, RepoInfo, Request,
+    default_data_dir, default_lane,
 };
 #[cfg(feature = "jit")]
 pub use engine::{Precompiler, pack, pack_files};

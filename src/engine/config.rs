@@ -20,6 +20,8 @@ pub const DATA_DIR_ENV: &str = "BEX_DATA_DIR";
 
 /// Default fuel per call: about a second of WebAssembly.
 pub const DEFAULT_FUEL: u64 = 2_000_000_000;
+/// Default time one repository fetch may take.
+pub const DEFAULT_REPOSITORY_TIMEOUT_MS: u64 = 60_000;
 /// Default wall-clock deadline per call.
 pub const DEFAULT_TIMEOUT_MS: u64 = 15_000;
 /// Default linear-memory limit per call, MiB.
@@ -76,6 +78,7 @@ pub struct EngineConfig {
     pub(crate) data_dir: PathBuf,
     pub(crate) package_limits: PackageLimits,
     pub(crate) allow_unsigned_packages: bool,
+    pub(crate) repository_timeout: Duration,
     pub(crate) defaults: OperationLimits,
     pub(crate) per_operation: BTreeMap<Operation, OperationLimits>,
     pub(crate) ceilings: OperationLimits,
@@ -137,6 +140,7 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             package_limits: PackageLimits::default(),
             allow_unsigned_packages: false,
+            repository_timeout: Duration::from_millis(DEFAULT_REPOSITORY_TIMEOUT_MS),
             defaults: OperationLimits {
                 fuel: Some(DEFAULT_FUEL),
                 timeout_ms: Some(DEFAULT_TIMEOUT_MS),
@@ -329,6 +333,14 @@ impl EngineConfig {
     /// `SIGNATURE_REQUIRED`.
     pub fn allow_unsigned_packages(mut self, allow: bool) -> Self {
         self.allow_unsigned_packages = allow;
+        self
+    }
+
+    /// How long one repository fetch (an index, a package) may take, from
+    /// the request to the last byte.
+    /// Defaults to [`DEFAULT_REPOSITORY_TIMEOUT_MS`] (60 s).
+    pub fn repository_timeout(mut self, timeout: Duration) -> Self {
+        self.repository_timeout = timeout.min(Duration::from_millis(MAX_DURATION_MS));
         self
     }
 

@@ -16,6 +16,7 @@ pub(crate) mod linker;
 #[cfg(feature = "jit")]
 mod precompile;
 mod registry;
+mod repos;
 mod request;
 mod stats;
 mod ticker;
@@ -51,8 +52,8 @@ pub(crate) use config::HttpConfig;
 pub use config::{
     DATA_DIR_ENV, DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL,
     DEFAULT_LANES, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
-    DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, EngineConfig, MAX_FUEL,
-    MAX_MEMORY_MB, MAX_MEMORY_MB_32BIT, MAX_TIMEOUT_MS, default_data_dir,
+    DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_MB, DEFAULT_REPOSITORY_TIMEOUT_MS, DEFAULT_TIMEOUT_MS,
+    EngineConfig, MAX_FUEL, MAX_MEMORY_MB, MAX_MEMORY_MB_32BIT, MAX_TIMEOUT_MS, default_data_dir,
 };
 pub use dispatch::default_lane;
 pub(crate) use execution::CodeTarget as WasmTarget;
@@ -62,6 +63,7 @@ pub use install::{pack, pack_files};
 pub use invoke::MAX_PLUGIN_ERROR_BYTES;
 #[cfg(feature = "jit")]
 pub use precompile::Precompiler;
+pub use repos::{Available, RefreshReport, RepoInfo};
 pub use request::{CallOptions, Request};
 pub use stats::PluginStats;
 pub(crate) use wasm::wasm_config;
@@ -157,6 +159,8 @@ struct Inner {
     engine_hash: String,
     linker: wasmtime::component::Linker<HostState>,
     http: Arc<HttpClient>,
+    /// The host's own fetches of repository indexes and packages.
+    fetcher: crate::repo::Fetcher,
     registry: Registry,
     /// Held while loading, so concurrent first calls share one load (and
     /// one set of per-plugin network limits).
@@ -195,6 +199,7 @@ impl Engine {
         let engine_hash = wasm::engine_hash(&wasm, &artifact_key);
         let linker = linker::build(&wasm).map_err(wasmtime_error)?;
         let http = Arc::new(HttpClient::new(&config.http).map_err(EngineError::Setup)?);
+        let fetcher = crate::repo::Fetcher::new(&config.http);
         let ticker = ticker::Ticker::start(wasm.clone(), config.epoch_tick)
             .map_err(|e| EngineError::Setup(format!("starting the epoch thread: {e}")))?;
         let hooks = WorkerHooks {
@@ -221,6 +226,7 @@ impl Engine {
                 artifact_key,
                 engine_hash,
                 linker,
+                fetcher,
                 http,
                 registry: Registry::default(),
                 load_lock: Mutex::new(()),

@@ -85,11 +85,22 @@ pub enum ErrorCode {
     /// The plugin is pinned to another publisher key: the package is
     /// signed by a key the installed one never rotated to, or unsigned.
     PublisherMismatch = 30,
+    /// A repository served an index older than one already accepted: a
+    /// rollback.
+    IndexRollback = 31,
+    /// A repository's index has expired: a freeze.
+    IndexExpired = 32,
+    /// A package downloaded from a repository is not what its index lists
+    /// (size, SHA-256, id, version or publisher).
+    IndexMismatch = 33,
+    /// A repository index is malformed (not a signed index, an unknown
+    /// format, bad fields).
+    InvalidIndex = 34,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 35] = [
         ErrorCode::Ok,
         ErrorCode::AbiMismatch,
         ErrorCode::InvalidManifest,
@@ -121,6 +132,10 @@ impl ErrorCode {
         ErrorCode::SignatureInvalid,
         ErrorCode::SignatureRequired,
         ErrorCode::PublisherMismatch,
+        ErrorCode::IndexRollback,
+        ErrorCode::IndexExpired,
+        ErrorCode::IndexMismatch,
+        ErrorCode::InvalidIndex,
     ];
 
     /// The code's stable name, e.g. `"ABI_MISMATCH"`.
@@ -157,6 +172,10 @@ impl ErrorCode {
             ErrorCode::SignatureInvalid => "SIGNATURE_INVALID",
             ErrorCode::SignatureRequired => "SIGNATURE_REQUIRED",
             ErrorCode::PublisherMismatch => "PUBLISHER_MISMATCH",
+            ErrorCode::IndexRollback => "INDEX_ROLLBACK",
+            ErrorCode::IndexExpired => "INDEX_EXPIRED",
+            ErrorCode::IndexMismatch => "INDEX_MISMATCH",
+            ErrorCode::InvalidIndex => "INVALID_INDEX",
         }
     }
 

@@ -123,6 +123,10 @@ fn code_name_c(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::SignatureInvalid => c"SIGNATURE_INVALID",
         ErrorCode::SignatureRequired => c"SIGNATURE_REQUIRED",
         ErrorCode::PublisherMismatch => c"PUBLISHER_MISMATCH",
+        ErrorCode::IndexRollback => c"INDEX_ROLLBACK",
+        ErrorCode::IndexExpired => c"INDEX_EXPIRED",
+        ErrorCode::IndexMismatch => c"INDEX_MISMATCH",
+        ErrorCode::InvalidIndex => c"INVALID_INDEX",
     }
 }
 

@@ -16,6 +16,7 @@ mod faults;
 mod kv;
 mod plugins;
 mod private;
+mod repos;
 mod secrets;
 mod tables;
 
@@ -35,6 +36,7 @@ pub use kv::{
     KV_ROW_OVERHEAD_BYTES, KvUsage, KvWrite, MAX_KV_KEY_BYTES, MAX_KV_ROWS, MAX_KV_VALUE_BYTES,
 };
 pub use plugins::{InstallAction, InstallOptions, InstallReport, InstalledPlugin, UninstallReport};
+pub use repos::RepoRecord;
 pub use secrets::MAX_SECRET_BYTES;
 
 /// The store schema this engine reads and writes. Older stores are
@@ -71,6 +73,12 @@ pub enum StoreError {
     PluginNotFound {
         /// The id asked for.
         id: String,
+    },
+    /// No repository with this url was added.
+    #[error("no repository {url} (add it with `bex repo add`)")]
+    RepoNotFound {
+        /// The url asked for.
+        url: String,
     },
     /// The key does not exist.
     #[error("{plugin} has no {what} \"{key}\"")]
@@ -370,6 +378,7 @@ impl Store {
             txn.open_table(tables::KV)?;
             txn.open_table(tables::KV_USAGE)?;
             txn.open_table(tables::SECRETS)?;
+            txn.open_table(tables::REPOS)?;
         }
         self.commit(txn)?;
         Ok(())

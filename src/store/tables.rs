@@ -26,6 +26,9 @@ pub(super) const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new
 /// row when the plugin stores nothing.
 pub(super) const KV_USAGE: TableDefinition<&str, (u64, u64)> = TableDefinition::new("kv_usage");
 
+/// Repository index url → JSON [`super::repos::RepoRecord`].
+pub(super) const REPOS: TableDefinition<&str, &[u8]> = TableDefinition::new("repos");
+
 /// (plugin id, key) → secret.
 pub(super) const SECRETS: TableDefinition<(&str, &str), &str> = TableDefinition::new("secrets");
 

@@ -29,7 +29,7 @@ impl PublisherKey {
     }
 
     /// Whether `signature` is this key's signature of `message`.
-    pub(super) fn verifies(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         UnparsedPublicKey::new(&ED25519, &self.0)
             .verify(message, signature)
             .is_ok()
@@ -136,7 +136,7 @@ impl SigningKey {
     }
 
     /// This key's signature of `message`.
-    pub(super) fn sign(&self, message: &[u8]) -> [u8; 64] {
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         let mut out = [0u8; 64];
         out.copy_from_slice(self.pair.sign(message).as_ref());
         out
@@ -156,7 +156,7 @@ pub(super) fn parse_hex32(s: &str) -> Option<[u8; 32]> {
 }
 
 /// Fills `out` from exactly `2 * out.len()` hex digits.
-pub(super) fn parse_hex(s: &str, out: &mut [u8]) -> bool {
+pub(crate) fn parse_hex(s: &str, out: &mut [u8]) -> bool {
     if s.len() != 2 * out.len() || !s.is_ascii() {
         return false;
     }

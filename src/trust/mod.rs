@@ -6,6 +6,7 @@
 mod keys;
 mod signature;
 
+pub(crate) use keys::parse_hex;
 pub use keys::{PublisherKey, SigningKey};
 pub(crate) use signature::package_message;
 pub use signature::{MAX_ROTATIONS, Rotation, Signature};

@@ -37,6 +37,9 @@ pub struct Args {
     /// refuse unsigned packages, as a player does (default: the CLI accepts them)
     #[argh(switch)]
     pub signed_only: bool,
+    /// let plugins and repositories reach loopback and private addresses, over plain http too (tests, local repositories)
+    #[argh(switch)]
+    pub allow_private_networks: bool,
     #[argh(subcommand)]
     pub command: Command,
 }
@@ -52,6 +55,9 @@ pub enum Command {
     Verify(Verify),
     Unpack(Unpack),
     Install(Install),
+    Repo(crate::repos::Repo),
+    Available(crate::repos::AvailableArgs),
+    Update(crate::repos::Update),
     Precompile(Precompile),
     Uninstall(Uninstall),
     List(List),
@@ -243,11 +249,11 @@ pub struct Unpack {
     pub dir: PathBuf,
 }
 
-/// Install or upgrade a plugin from a package.
+/// Install or upgrade a plugin from a package file, or by id from the repositories.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "install")]
 pub struct Install {
-    /// the package(s)
+    /// package files, or plugin ids to install from the repositories
     #[argh(positional)]
     pub packages: Vec<PathBuf>,
     /// allow replacing a newer installed version, or the same version with different content

@@ -36,6 +36,9 @@ pub fn run(args: &Args) -> Result<Report> {
                 accept_unverified: c.accept_unverified,
             },
         ),
+        Command::Repo(c) => crate::repos::repo(|| engine(args), c),
+        Command::Available(c) => crate::repos::available(&engine(args)?, c),
+        Command::Update(c) => crate::repos::update(&engine(args)?, c),
         Command::Precompile(c) => crate::precompile::run(&execution(args)?, c),
         Command::Uninstall(c) => {
             let r = engine(args)?.uninstall(&c.id)?;
@@ -129,7 +132,7 @@ pub fn run(args: &Args) -> Result<Report> {
     }
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+pub fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).expect("report types serialize")
 }
 
@@ -152,7 +155,9 @@ fn engine(args: &Args) -> Result<Engine> {
             ))
         })?,
     };
-    let mut config = EngineConfig::new(dir).allow_unsigned_packages(!args.signed_only);
+    let mut config = EngineConfig::new(dir)
+        .allow_unsigned_packages(!args.signed_only)
+        .allow_private_networks(args.allow_private_networks);
     if let Some(e) = &args.execution {
         config = config.execution(e.parse::<Execution>().map_err(Error::InvalidArgument)?);
     }
@@ -295,7 +300,17 @@ fn install(
             "install needs at least one package".into(),
         ));
     }
+    // A plugin id that names no file comes from the repositories.
+    let by_id = |p: &PathBuf| {
+        !p.exists()
+            && p.to_str()
+                .is_some_and(|s| bex_engine::manifest::validate_plugin_id(s).is_ok())
+    };
     let results = match (artifact, packages) {
+        (None, _) if packages.iter().all(by_id) => packages
+            .iter()
+            .map(|p| engine.install_from_repo(p.to_str().expect("checked"), options))
+            .collect(),
         (None, _) => engine.install_files_with(packages, options),
         (Some(a), [p]) => vec![engine.install_precompiled_file(p, a, options)],
         (Some(_), _) => {

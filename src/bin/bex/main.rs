@@ -9,6 +9,7 @@ mod keys;
 mod new;
 mod output;
 mod precompile;
+mod repos;
 
 use std::process::ExitCode;
 

@@ -19,6 +19,8 @@ pub(crate) mod url;
 // The engine's result checks (src/engine/vet) apply the same rules to the
 // urls and headers a plugin hands the player.
 pub(crate) use transport::header_allowed;
+pub(crate) use transport::{Hop, HopError, Live, Transport};
+
 // The engine config may replace the system resolver (tests).
 pub(crate) use dns::Lookup;
 
@@ -37,7 +39,7 @@ use crate::manifest::Network;
 use crate::permits::{Permits, Refused};
 use cache::{Cached, ResponseCache};
 use limits::TokenBucket;
-use transport::{Hop, HopError, HopResponse, Transport};
+use transport::HopResponse;
 use url::Url;
 
 /// Most redirects followed for one request.
@@ -86,13 +88,24 @@ pub struct HttpStats {
     pub max_in_flight: u32,
 }
 
+/// The network settings of the engine config: the resolver, its fixed
+/// answers and refused addresses, the user agent. Plugin traffic and the
+/// host's own repository fetches (`crate::repo`) both use them.
+pub(crate) fn live_settings(config: &crate::engine::HttpConfig) -> transport::LiveSettings {
+    transport::LiveSettings {
+        allow_private: config.allow_private_networks,
+        fixed: Arc::new(config.resolve.clone()),
+        user_agent: config
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| format!("bex/{}", env!("CARGO_PKG_VERSION"))),
+        lookups: Arc::new(dns::Lookups::new(config.lookup.clone())),
+    }
+}
+
 impl HttpClient {
     /// Builds the transport the engine config asks for.
     pub fn new(config: &crate::engine::HttpConfig) -> Result<HttpClient, String> {
-        let user_agent = config
-            .user_agent
-            .clone()
-            .unwrap_or_else(|| format!("bex/{}", env!("CARGO_PKG_VERSION")));
         let replaying = config.replay_dir.is_some() || !config.replay_plugins.is_empty();
         let backend = match (replaying, &config.record_dir) {
             (true, _) => Backend::Replay {
@@ -111,12 +124,7 @@ impl HttpClient {
                     recording::Recorder::prepare(dir)?;
                 }
                 Backend::Live {
-                    settings: transport::LiveSettings {
-                        allow_private: config.allow_private_networks,
-                        fixed: Arc::new(config.resolve.clone()),
-                        user_agent,
-                        lookups: Arc::new(dns::Lookups::new(config.lookup.clone())),
-                    },
+                    settings: live_settings(config),
                     record_dir: record_dir.clone(),
                 }
             }
