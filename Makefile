@@ -92,7 +92,7 @@ endif
 CROSS_DIR  := $(TARGET_DIR)/$(TARGET)/debug
 CROSS_PKGS := gcc-$(GNU_$(TARGET)) g++-$(GNU_$(TARGET)) libc6-dev-$(DEB_$(TARGET))-cross qemu-user
 
-.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev dev-key demo test test-rust test-c \
+.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev dev-key repo demo test test-rust test-c \
         test-demo test-runtime bench size lint install install-files uninstall examples clean \
         wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target soak
 
@@ -195,19 +195,35 @@ dev-key: dev
 # its recorded responses (no network): home, category, search, info,
 # servers, stream, subtitles, articles. Exits 0 only if every step showed
 # what the plugin's demo.txt expects.
-DEMO_SRC := examples/demo/demo.c examples/demo/walk.c examples/demo/script.c examples/demo/json.c
+DEMO_SRC := examples/demo/demo.c examples/demo/walk.c examples/demo/script.c examples/demo/json.c \
+            examples/demo/repo.c
 DEMO_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude
-demo: wasm-target dev plugins
+demo: wasm-target dev plugins repo
 	$(CC) $(DEMO_CFLAGS) -O2 $(DEMO_SRC) $(DEV_DIR)/libbex_engine.a $(C_LIBS) $(GC_SECTIONS) -o $(DEV_DIR)/bex-demo
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	$(DEV_DIR)/bex-demo $(DEMO_DIR)/data plugins $(PLUGIN_PKGS)
+	$(DEV_DIR)/bex-demo $(DEMO_DIR)/data plugins --repo $(REPO_DIR)
+
+# A signed repository of the shipped plugins (docs/distribution.md):
+# REPO_DIR holds index.json (signed by a throwaway repository key made
+# once per target dir), the packages (signed by the build's publisher key)
+# and repository.pub, the key a player pins. `make demo` installs from it
+# through a loopback server.
+REPO_DIR := $(TARGET_DIR)/repo
+REPO_KEY := $(DEV_DIR)/repo-signing.key
+repo: dev plugins
+	@test -f $(REPO_KEY) || $(BEX_DEV) keygen $(REPO_KEY) >/dev/null
+	rm -rf $(REPO_DIR) && mkdir -p $(REPO_DIR)
+	cp $(PLUGIN_PKGS) $(REPO_DIR)/
+	cp $(REPO_KEY).pub $(REPO_DIR)/repository.pub
+	$(BEX_DEV) repo index $(REPO_DIR)/*.bex --key $(REPO_KEY) --name "BEX shipped plugins" \
+	  --version $$(date +%s) --expires-days 7 --out $(REPO_DIR)/index.json
 
 # The same walk under AddressSanitizer and UndefinedBehaviorSanitizer, and
 # the shipped plugins' own offline tests (their kit's harness drives `bex`).
-test-demo: dev plugins
+test-demo: dev plugins repo
 	$(CC) $(DEMO_CFLAGS) $(SANITIZE) -g $(DEMO_SRC) $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/bex-demo-test
 	rm -rf $(DEV_DIR)/demo-test && mkdir -p $(DEV_DIR)/demo-test
-	$(DEV_DIR)/bex-demo-test $(DEV_DIR)/demo-test/data plugins $(PLUGIN_PKGS) > $(DEV_DIR)/demo-test/out.txt \
+	$(DEV_DIR)/bex-demo-test $(DEV_DIR)/demo-test/data plugins --repo $(REPO_DIR) > $(DEV_DIR)/demo-test/out.txt \
 	  || { cat $(DEV_DIR)/demo-test/out.txt; exit 1; }
 	tail -n 1 $(DEV_DIR)/demo-test/out.txt
 	BEX_BIN=$(abspath $(BEX_DEV)) CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) \
@@ -223,7 +239,8 @@ test-rust:
 # and limits tests run the plugins (built by `make plugins`, which `make
 # test` runs first) packed fresh into $(DEV_DIR)/c-engine.
 C_ENGINE_SRC := tests/c/engine.c tests/c/engine_args.c tests/c/engine_lifecycle.c \
-                tests/c/engine_calls.c tests/c/engine_trust.c tests/c/support.c
+                tests/c/engine_calls.c tests/c/engine_trust.c tests/c/engine_repos.c \
+                tests/c/support.c
 C_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -Iinclude
 test-c: dev
 	$(CC) $(C_TEST_CFLAGS) $(SANITIZE) -g tests/c/abi.c $(DEV_DIR)/libbex_engine.a $(C_LIBS) -o $(DEV_DIR)/c-abi-test
@@ -253,6 +270,10 @@ c-packages: dev-key
 	$(BEX_DEV) pack plugins/tvmaze/manifest.yaml $(WASM_DIR)/bex_tvmaze.wasm $(PACK_DIR)/unsigned-tvmaze.bex
 	$(BEX_DEV) keygen $(PACK_DIR)/other.key >/dev/null
 	$(BEX_DEV) sign $(PACK_DIR)/unsigned-tvmaze.bex --key $(PACK_DIR)/other.key --out $(PACK_DIR)/other-tvmaze.bex
+	mkdir -p $(PACK_DIR)/repo && cp $(PACK_DIR)/tvmaze.bex $(PACK_DIR)/repo/
+	$(BEX_DEV) keygen $(PACK_DIR)/repo.key >/dev/null
+	$(BEX_DEV) repo index $(PACK_DIR)/repo/tvmaze.bex --key $(PACK_DIR)/repo.key --name "C test" \
+	  --version 1 --out $(PACK_DIR)/repo/index.json >/dev/null
 
 # The runtime-only engine (no compiler) in its dev build: it refuses a
 # package without a matching artifact (tests/c/runtime_only.c), and the

@@ -433,6 +433,72 @@ int bex_engine_secret_delete(const struct BexEngine *engine,
 // NULL on failure. Thread-safe.
 char *bex_engine_secret_keys(const struct BexEngine *engine, const char *plugin_id);
 
+// Adds a repository by its index url (https), pinning `key`
+// (`"ed25519:"` and 64 hex digits) if not NULL, else the key of its first
+// index. Nothing is fetched: submit `bex_submit_repo_refresh`.
+//
+// Returns 0 or an error code. Synchronous; thread-safe.
+int bex_engine_repo_add(const struct BexEngine *engine, const char *url, const char *key);
+
+// Removes a repository (plugins installed from it stay). `NOT_FOUND` if
+// it was never added. Synchronous; thread-safe.
+int bex_engine_repo_remove(const struct BexEngine *engine, const char *url);
+
+// The repositories as a JSON array (docs/json.md): url, key, name,
+// version, expires, plugins, refreshed_at_ms.
+//
+// Returns a string to free with `bex_string_free`, or NULL on failure.
+// Synchronous; thread-safe.
+char *bex_engine_repos(const struct BexEngine *engine);
+
+// What the repositories offer (from their last refreshed indexes) as a
+// JSON array (docs/json.md); `query` (NULL for everything) filters by id,
+// name, description or tag, case-insensitively.
+//
+// Returns a string to free with `bex_string_free`, or NULL on failure.
+// Synchronous; thread-safe.
+char *bex_engine_available(const struct BexEngine *engine, const char *query);
+
+// Reinstates the version `plugin_id` had before its last update (kept
+// until the next one); its data, secrets and publisher pin stay.
+// `NOT_FOUND` if there is none. Synchronous; thread-safe.
+int bex_engine_rollback(const struct BexEngine *engine, const char *plugin_id);
+
+// Submits a refresh of repository `url` (NULL: every repository) on the
+// Background lane: its index is fetched and checked (`SIGNATURE_INVALID`,
+// `INDEX_ROLLBACK`, `INDEX_EXPIRED`, `INVALID_INDEX`; a refused index
+// changes nothing). The callback gets a JSON array of
+// `{"url", "version", "previous", "plugins"}`. Returns the request id or
+// 0, as `bex_submit_home`.
+uint64_t bex_submit_repo_refresh(const struct BexEngine *engine,
+                                 const char *url,
+                                 BexResultCallback callback,
+                                 void *user_data);
+
+// Submits the install (or upgrade) of `plugin_id` from the repositories
+// on the Background lane, with `BexInstallFlag`s: its newest release is
+// downloaded, checked against its index entry (`INDEX_MISMATCH`), and
+// installed as `bex_engine_install_with` would. The callback gets the
+// install report (docs/json.md). Cancelled while downloading, nothing is
+// installed. Returns the request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_repo_install(const struct BexEngine *engine,
+                                 const char *plugin_id,
+                                 uint32_t flags,
+                                 BexResultCallback callback,
+                                 void *user_data);
+
+// Submits an update of `plugin_id` (NULL: every installed plugin a
+// repository offers a newer version of) on the Background lane. The
+// callback gets `{"updated": [install reports], "refused": [{"id",
+// "code", "message"}]}`; an update that widens permissions is refused
+// unless `flags` has `BEX_INSTALL_FLAG_ACCEPT_PERMISSIONS`. Returns the
+// request id or 0, as `bex_submit_home`.
+uint64_t bex_submit_repo_update(const struct BexEngine *engine,
+                                const char *plugin_id,
+                                uint32_t flags,
+                                BexResultCallback callback,
+                                void *user_data);
+
 // Submits `get-home` (first page) of plugin `plugin_id` on the User lane.
 // Returns the request id, or 0 if not accepted (no callback; see
 // `bex_engine_last_error`). `callback` gets the outcome exactly once on a

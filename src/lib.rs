@@ -57,8 +57,8 @@ pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};
 pub use engine::{
     Available, CallError, CallOptions, CodeStats, DATA_DIR_ENV, Engine, EngineConfig, EngineError,
-    EngineStats, Execution, JsStats, PermitStats, PluginStats, RefreshReport, RepoInfo, Request,
-    default_data_dir, default_lane,
+    EngineStats, Execution, JsStats, PermitStats, PluginStats, RefreshReport, RepoInfo, RepoJob,
+    Request, default_data_dir, default_lane,
 };
 #[cfg(feature = "jit")]
 pub use engine::{Precompiler, pack, pack_files};

@@ -18,6 +18,9 @@ use bex_engine::{Sha256Digest, hex, sha256};
 use common::{Hostile, wasm};
 
 const ID: &str = "bex.hostile";
+/// Every version is signed by one publisher, as a player receives them.
+static KEY: std::sync::LazyLock<SigningKey> =
+    std::sync::LazyLock::new(|| SigningKey::generate().unwrap());
 /// Kill points per command. `BEX_CRASH_ITERATIONS` overrides it.
 const ITERATIONS: usize = 100;
 const SEED: u64 = 0x5EED_B0A7_C0FF_EE01;
@@ -102,9 +105,6 @@ fn package(dir: &Path, version: &str) -> (std::path::PathBuf, Sha256Digest) {
     component.extend_from_slice(payload);
     let digest = sha256(&component);
     let path = dir.join(format!("hostile-{version}.bex"));
-    // Both versions signed by one publisher, as a player receives them.
-    static KEY: std::sync::LazyLock<SigningKey> =
-        std::sync::LazyLock::new(|| SigningKey::generate().unwrap());
     bex_engine::pack(&manifest, component)
         .unwrap()
         .signed(&KEY, Vec::new())
@@ -128,19 +128,41 @@ fn check(data: &Path, versions: &[(&str, Sha256Digest)], kv: &[(&str, &[u8])]) -
         .1;
     assert_eq!(plugin.component_digest(), digest, "{}", plugin.version);
     assert_eq!(sha256(&store.component(&digest).unwrap()), digest);
+    // The version before the last update may be kept, whole, for a
+    // rollback: never the installed one, never anything else.
+    let mut digests = vec![digest];
+    if let Some(kept) = &plugin.rollback_version {
+        assert_ne!(kept, &plugin.version);
+        let (_, d) = versions
+            .iter()
+            .find(|(v, _)| v == kept)
+            .expect("a known version");
+        assert_eq!(sha256(&store.component(d).unwrap()), *d);
+        digests.push(*d);
+    }
     let stats = store.stats().unwrap();
-    assert_eq!(stats.components, 1, "a stray blob: {stats:?}");
-    let prefix = hex(&digest);
+    assert_eq!(
+        stats.components,
+        digests.len() as u64,
+        "a stray blob: {stats:?}"
+    );
+    let prefixes: Vec<String> = digests.iter().map(|d| hex(d)).collect();
     let keys = store.compiled_keys().unwrap();
+    let mut named = std::collections::BTreeSet::new();
     for key in &keys {
-        assert!(key.starts_with(&prefix), "a stray artifact {key}");
+        assert!(
+            prefixes.iter().any(|p| key.starts_with(p.as_str())),
+            "a stray artifact {key}"
+        );
         // Every artifact the store names has its whole file.
         let file = store.compiled(key).unwrap().expect("its file exists");
         assert!(file.verify(), "{} is damaged", file.path.display());
+        // (Two versions whose code compiles the same share one file.)
+        named.insert(file.path.clone());
     }
     // And no file is left that it does not name (open removes them).
     let files = std::fs::read_dir(data.join(COMPILED_DIR_NAME)).map_or(0, |d| d.count());
-    assert_eq!(files, keys.len(), "stray compiled files");
+    assert_eq!(files, named.len(), "stray compiled files");
     for (key, value) in kv {
         assert_eq!(store.kv_get(ID, key).unwrap().as_deref(), Some(*value));
     }
@@ -188,6 +210,103 @@ fn killed_installs_leave_the_old_or_the_new_plugin_whole() {
         installed = usize::from(version == "2.0.0");
     }
     eprintln!("install: {killed} killed, {finished} finished; one install took {took:?}");
+    assert!(killed > 0, "no kill landed before the end");
+}
+
+#[test]
+fn killed_updates_and_rollbacks_leave_one_version_whole() {
+    use bex_engine::repo::{Entry, INDEX_FORMAT, Index, Release};
+    use common::repo_server::{Answer, Repo};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (v1, d1) = package(dir.path(), "1.0.0");
+    let (v2, d2) = package(dir.path(), "2.0.0");
+    let versions = [("1.0.0", d1), ("2.0.0", d2)];
+    // A loopback repository offering both.
+    let repo = Repo::start();
+    let mut releases = Vec::new();
+    for (path, version) in [(&v1, "1.0.0"), (&v2, "2.0.0")] {
+        let bytes = std::fs::read(path).unwrap();
+        let name = format!("hostile-{version}.bex");
+        releases.push(Release {
+            version: version.parse().unwrap(),
+            url: name.clone(),
+            sha256: hex(&sha256(&bytes)),
+            size: bytes.len() as u64,
+        });
+        repo.put(&format!("/{name}"), Answer::Bytes(bytes));
+    }
+    let index = Index {
+        format: INDEX_FORMAT,
+        name: "crash".into(),
+        version: 1,
+        expires: u64::MAX / 2,
+        plugins: vec![Entry {
+            id: ID.into(),
+            name: "Hostile".into(),
+            description: String::new(),
+            icon: None,
+            language: None,
+            tags: Vec::new(),
+            capabilities: vec!["search".into()],
+            abi: "^1.0".into(),
+            publisher: KEY.public(),
+            versions: releases,
+        }],
+    };
+    let repo_key = SigningKey::generate().unwrap();
+    repo.put(
+        "/index.json",
+        Answer::Bytes(index.sign(&repo_key).unwrap().into_bytes()),
+    );
+    let local = |args: &[&str]| -> Vec<String> {
+        ["--allow-private-networks"]
+            .iter()
+            .chain(args)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let url = repo.url("/index.json");
+    let args = |a: &[&str]| local(a);
+    let call = |a: &[&str]| {
+        let a = args(a);
+        run(&data, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    call(&["repo", "add", &url]);
+    call(&["install", v1.to_str().unwrap()]);
+    call(&["search", ID, "kvset:anchor=kept"]);
+    let took = call(&["update"]);
+    let kv: &[(&str, &[u8])] = &[("anchor", b"kept")];
+    assert_eq!(check(&data, &versions, kv), "2.0.0");
+
+    let mut rng = Rng(SEED ^ 0x55);
+    let (mut killed, mut finished) = (0, 0);
+    let mut installed = check(&data, &versions, kv);
+    for i in 0..iterations() {
+        // Up by update, down by rollback, each killed at a random point.
+        let (command, target) = if installed == "1.0.0" {
+            ("update", "2.0.0")
+        } else {
+            ("rollback", "1.0.0")
+        };
+        let a = args(if command == "update" {
+            &["update"]
+        } else {
+            &["rollback", ID]
+        });
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let done = run_and_kill(&data, &a, rng.delay(took.mul_f32(1.2)));
+        let version = check(&data, &versions, kv);
+        if done {
+            finished += 1;
+            assert_eq!(version, target, "iteration {i}: {command}");
+        } else {
+            killed += 1;
+        }
+        installed = version;
+    }
+    eprintln!("update/rollback: {killed} killed, {finished} finished; an update took {took:?}");
     assert!(killed > 0, "no kill landed before the end");
 }
 

@@ -7,10 +7,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bex_engine::package::{Package, PackageLimits};
@@ -18,93 +14,10 @@ use bex_engine::repo::{Entry, INDEX_FORMAT, Index, Release};
 use bex_engine::store::{InstallAction, InstallOptions};
 use bex_engine::trust::SigningKey;
 use bex_engine::{Engine, EngineConfig, ErrorCode, hex, sha256};
+use common::repo_server::{Answer, Repo};
 use common::{Hostile, title, wasm};
 
 const ID: &str = "bex.hostile";
-
-/// How the server answers a path.
-#[derive(Clone)]
-enum Answer {
-    Bytes(Vec<u8>),
-    /// Claims the full length, sends half, closes.
-    Truncated(Vec<u8>),
-    /// One byte at a time, slowly, until the client goes away.
-    Trickle,
-}
-
-/// A loopback server of a repository's files (127.0.0.1 only).
-struct Repo {
-    port: u16,
-    files: Arc<Mutex<HashMap<String, Answer>>>,
-}
-
-impl Repo {
-    fn start() -> Repo {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let files: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
-        let shared = files.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                let files = shared.clone();
-                std::thread::spawn(move || serve(conn, &files));
-            }
-        });
-        Repo { port, files }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn put(&self, path: &str, answer: Answer) {
-        self.files.lock().unwrap().insert(path.into(), answer);
-    }
-}
-
-fn serve(mut conn: TcpStream, files: &Mutex<HashMap<String, Answer>>) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut first = String::new();
-    if reader.read_line(&mut first).is_err() {
-        return;
-    }
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
-    }
-    let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let answer = files.lock().unwrap().get(&path).cloned();
-    let _ = match answer {
-        None => conn
-            .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"),
-        Some(Answer::Bytes(b)) => conn
-            .write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    b.len()
-                )
-                .as_bytes(),
-            )
-            .and_then(|_| conn.write_all(&b)),
-        Some(Answer::Truncated(b)) => conn
-            .write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    b.len()
-                )
-                .as_bytes(),
-            )
-            .and_then(|_| conn.write_all(&b[..b.len() / 2])),
-        Some(Answer::Trickle) => {
-            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n");
-            // Ends when the client gives up and the write fails.
-            while conn.write_all(b"x").is_ok() {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Ok(())
-        }
-    };
-}
 
 /// The hostile test plugin at `version`, other code per `variant`.
 fn package(version: &str, variant: u8) -> Package {
@@ -319,6 +232,27 @@ fn install_list_and_update_from_a_signed_repository() {
         (InstallAction::Upgraded, "2.0.0")
     );
     assert_eq!(s.engine.get_secret(ID, "api-key").unwrap(), "s3cret");
+
+    // The version before the update is kept: a rollback reinstates it,
+    // with the plugin's data; a second one finds nothing.
+    assert_eq!(
+        s.engine.plugin(ID).unwrap().rollback_version.as_deref(),
+        Some("1.0.0")
+    );
+    let r = s.engine.rollback(ID).unwrap();
+    assert_eq!(
+        (r.action, r.version.as_str()),
+        (InstallAction::RolledBack, "1.0.0")
+    );
+    assert_eq!(r.previous.as_deref(), Some("2.0.0"));
+    s.unchanged("rollback");
+    assert_eq!(s.engine.plugin(ID).unwrap().rollback_version, None);
+    assert_eq!(
+        s.engine.rollback(ID).unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    // Only the reinstated version's component is left.
+    assert_eq!(s.engine.store().stats().unwrap().components, 1);
 }
 
 #[test]
@@ -525,4 +459,35 @@ fn publish_and_install_through_the_cli() {
     assert_eq!(run(&["repo", "list"])[0]["plugins"], 1);
     run(&["repo", "remove", &url]);
     assert_eq!(run(&["repo", "list"]), serde_json::json!([]));
+}
+
+#[test]
+fn repositories_are_fetched_over_https_from_public_addresses_only() {
+    let dir = tempfile::tempdir().unwrap();
+    // A player's engine: no private networks.
+    let engine = Engine::open(EngineConfig::new(dir.path())).unwrap();
+    let repo = Repo::start();
+    let e = engine.repo_add(&repo.url("/index.json"), None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument, "{e}");
+    assert!(e.to_string().contains("https only"), "{e}");
+    // https to a loopback address: the resolver refuses it, as for plugins.
+    let url = format!("https://127.0.0.1:{}/index.json", repo_port(&repo));
+    engine.repo_add(&url, None).unwrap();
+    let e = engine.repo_refresh(&url).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NetworkBlocked, "{e}");
+    assert_eq!(engine.repos().unwrap()[0].version, None);
+    let e = engine
+        .install_from_repo(ID, InstallOptions::default())
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+}
+
+fn repo_port(repo: &Repo) -> u16 {
+    repo.url("/")
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
 }

@@ -2,8 +2,11 @@
  * the C ABI only.
  *
  *   demo DATA_DIR PLUGINS_DIR PACKAGE...
+ *   demo DATA_DIR PLUGINS_DIR --repo REPO_DIR
  *
- * Installs every package (plugins/dist/NAME.bex) into a fresh DATA_DIR,
+ * Installs every package (plugins/dist/NAME.bex) into a fresh DATA_DIR, or,
+ * with --repo, every plugin of the signed repository `make repo` builds,
+ * served from a loopback port and listed as a player's catalogue (repo.c);
  * then, for each, opens an engine that replays the plugin's recorded
  * responses (PLUGINS_DIR/NAME/fixtures: no network) and walks what the
  * plugin provides the way a player's screens would: home -> category;
@@ -13,6 +16,7 @@
  * (`expect STEP TEXT`). Exits 0 only if every step succeeded and showed
  * what the fixtures promise. */
 #include "bex_engine.h"
+#include "repo.h"
 #include "walk.h"
 
 #include <stdio.h>
@@ -159,35 +163,47 @@ out:
 }
 
 int main(int argc, char **argv) {
+    int from_repo = argc == 5 && strcmp(argv[3], "--repo") == 0;
     if (argc < 4) {
-        fprintf(stderr, "usage: %s DATA_DIR PLUGINS_DIR PACKAGE...\n", argv[0]);
+        fprintf(stderr, "usage: %s DATA_DIR PLUGINS_DIR (PACKAGE... | --repo REPO_DIR)\n", argv[0]);
         return 2;
     }
     const char *data_dir = argv[1], *plugins_dir = argv[2];
-    int count = argc - 3;
-    char **packages = argv + 3;
-    char **ids = calloc((size_t)count, sizeof *ids);
+    int count = 0;
+    char **ids = NULL, **names = NULL;
     struct totals totals = {0, 0, 0};
-    int ok = ids != NULL;
+    int ok;
 
-    printf("BEX %s (C ABI %s): %d plugin packages\n\n", bex_version(), bex_abi_version(), count);
-    ok = ok && install_all(data_dir, count, packages, ids);
+    printf("BEX %s (C ABI %s)\n\n", bex_version(), bex_abi_version());
+    if (from_repo) {
+        count = install_from_repo(data_dir, argv[4], &ids, &names);
+        ok = count > 0;
+    } else {
+        count = argc - 3;
+        char **packages = argv + 3;
+        ids = calloc((size_t)count, sizeof *ids);
+        names = calloc((size_t)count, sizeof *names);
+        ok = ids != NULL && names != NULL && install_all(data_dir, count, packages, ids);
+        for (int i = 0; names != NULL && i < count; i++) {
+            names[i] = package_name(packages[i]);
+        }
+    }
     /* A failing plugin does not stop the walk of the others. */
-    for (int i = 0; ids != NULL && ids[count - 1] != NULL && i < count; i++) {
-        char *name = package_name(packages[i]);
-        char *dir = name ? join(plugins_dir, name) : NULL;
+    for (int i = 0; ok && i < count; i++) {
+        char *dir = names[i] ? join(plugins_dir, names[i]) : NULL;
         printf("\n");
         if (dir == NULL || !walk_plugin(data_dir, dir, ids[i], &totals)) {
             ok = 0;
         }
-        free(name);
         free(dir);
     }
-    printf("\n%s: %d plugin%s, %d steps, %d failed\n", ok ? "demo passed" : "DEMO FAILED", count, count == 1 ? "" : "s",
-           totals.steps, totals.failed);
-    for (int i = 0; ids != NULL && i < count; i++) {
-        free(ids[i]);
+    printf("\n%s: %d plugin%s, %d steps, %d failed\n", ok ? "demo passed" : "DEMO FAILED", count,
+           count == 1 ? "" : "s", totals.steps, totals.failed);
+    for (int i = 0; i < count; i++) {
+        free(ids ? ids[i] : NULL);
+        free(names ? names[i] : NULL);
     }
     free(ids);
+    free(names);
     return ok && totals.failed == 0 ? 0 : 1;
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::{CallError, Engine, vet, wasm};
+use super::{CallError, Engine, Inner, vet, wasm};
 use crate::artifact::{Artifact, ArtifactError, artifact_path_for};
 use crate::component;
 use crate::digest::hex;
@@ -37,9 +37,9 @@ impl Engine {
 
     /// [`Engine::install_file`] with explicit [`InstallOptions`].
     pub fn install_file_with(&self, path: &Path, options: InstallOptions) -> Result<InstallReport> {
-        let (package, artifact) = self.read_with_artifact_beside(path)?;
-        let prepared = self.prepare(&package, artifact.as_ref())?;
-        self.commit_install(&package, &prepared, options)
+        let (package, artifact) = self.inner.read_with_artifact_beside(path)?;
+        let prepared = self.inner.prepare(&package, artifact.as_ref())?;
+        self.inner.commit_install(&package, &prepared, options)
     }
 
     /// Installs the package at `package` with the precompiled artifact at
@@ -54,7 +54,7 @@ impl Engine {
         options: InstallOptions,
     ) -> Result<InstallReport> {
         let artifact = Artifact::read_file(artifact)?;
-        let package = self.read_package(package, Some(&artifact))?;
+        let package = self.inner.read_package(package, Some(&artifact))?;
         self.install_precompiled(&package, &artifact, options)
     }
 
@@ -66,8 +66,8 @@ impl Engine {
         artifact: &Artifact,
         options: InstallOptions,
     ) -> Result<InstallReport> {
-        let record = self.prepare(package, Some(artifact))?;
-        self.commit_install(package, &record, options)
+        let record = self.inner.prepare(package, Some(artifact))?;
+        self.inner.commit_install(package, &record, options)
     }
 
     /// Installs several package files: reading, checking and compiling in
@@ -86,15 +86,17 @@ impl Engine {
         let prepared: Vec<Result<(Package, Prepared)>> = paths
             .par_iter()
             .map(|p| {
-                let (package, artifact) = self.read_with_artifact_beside(p)?;
-                let prepared = self.prepare(&package, artifact.as_ref())?;
+                let (package, artifact) = self.inner.read_with_artifact_beside(p)?;
+                let prepared = self.inner.prepare(&package, artifact.as_ref())?;
                 Ok((package, prepared))
             })
             .collect();
         prepared
             .into_iter()
             .map(|r| {
-                r.and_then(|(package, prepared)| self.commit_install(&package, &prepared, options))
+                r.and_then(|(package, prepared)| {
+                    self.inner.commit_install(&package, &prepared, options)
+                })
             })
             .collect()
     }
@@ -119,8 +121,43 @@ impl Engine {
         package: &Package,
         options: InstallOptions,
     ) -> Result<InstallReport> {
-        let record = self.prepare(package, None)?;
-        self.commit_install(package, &record, options)
+        let record = self.inner.prepare(package, None)?;
+        self.inner.commit_install(package, &record, options)
+    }
+
+    /// Reinstates the version `id` had before its last update (kept until
+    /// the next one): its code and manifest; its data, secrets, enabled
+    /// flag and publisher pin stay. `NOT_FOUND` if there is none.
+    pub fn rollback(&self, id: &str) -> Result<InstallReport> {
+        validate_plugin_id(id)?;
+        let report = self.inner.store.rollback(id)?;
+        self.inner.registry.invalidate(id);
+        self.inner.js.forget(id);
+        self.inner.breakers.reset(id);
+        Ok(report)
+    }
+
+    /// Removes a plugin and everything it owns.
+    pub fn uninstall(&self, id: &str) -> Result<UninstallReport> {
+        validate_plugin_id(id)?;
+        let report = self.inner.store.uninstall(id)?;
+        self.inner.registry.invalidate(id);
+        self.inner.js.forget(id);
+        Ok(report)
+    }
+}
+
+impl Inner {
+    /// Checks, compiles and installs a verified package (see
+    /// [`Engine::install_with`]); for work running on a lane, which holds
+    /// only the engine's inner state.
+    pub(super) fn install_package(
+        &self,
+        package: &Package,
+        options: InstallOptions,
+    ) -> Result<InstallReport> {
+        let prepared = self.prepare(package, None)?;
+        self.commit_install(package, &prepared, options)
     }
 
     /// A package file and the artifact beside it (`NAME.bexa`), if there
@@ -140,7 +177,7 @@ impl Engine {
                 reason: format!(
                     "this BEX is runtime-only (built without the `jit` feature) and cannot compile plugins; there is no {} beside the package. Make one with `bex precompile` for this engine: {}",
                     beside.display(),
-                    self.inner.artifact_key
+                    self.artifact_key
                 ),
             }
             .into());
@@ -155,7 +192,7 @@ impl Engine {
     /// from the artifact (whose pin is checked before anything is
     /// installed: see [`Engine::fits`]).
     fn read_package(&self, path: &Path, artifact: Option<&Artifact>) -> Result<Package> {
-        let limits = &self.inner.config.package_limits;
+        let limits = &self.config.package_limits;
         match artifact {
             Some(a) if !cfg!(feature = "yaml") => {
                 Package::read_file_with_manifest(path, limits, a.manifest_json())
@@ -174,7 +211,7 @@ impl Engine {
             id: package.manifest().id.clone(),
             reason,
         };
-        let wanted = &self.inner.artifact_key;
+        let wanted = &self.artifact_key;
         if artifact.key() != wanted {
             return Err(unusable(format!(
                 "the artifact was made for {}, this engine needs {wanted}",
@@ -197,7 +234,7 @@ impl Engine {
     /// one is given (it must fit), else freshly compiled code; either way
     /// the component is checked against the contract first.
     fn prepare(&self, package: &Package, artifact: Option<&Artifact>) -> Result<Prepared> {
-        if package.signature().is_none() && !self.inner.config.allow_unsigned_packages {
+        if package.signature().is_none() && !self.config.allow_unsigned_packages {
             return Err(crate::trust::TrustError::SignatureRequired {
                 what: format!(
                     "package {} {}",
@@ -207,8 +244,8 @@ impl Engine {
             }
             .into());
         }
-        vet::display_urls(package.manifest(), vet::Policy::of(&self.inner.config))?;
-        let engine = &self.inner.wasm;
+        vet::display_urls(package.manifest(), vet::Policy::of(&self.config))?;
+        let engine = &self.wasm;
         let code = match artifact {
             Some(a) => {
                 self.fits(package, a)?;
@@ -233,7 +270,7 @@ impl Engine {
 
     #[cfg(feature = "jit")]
     fn compile_checked(&self, package: &Package) -> Result<wasmtime::component::Component> {
-        let engine = &self.inner.wasm;
+        let engine = &self.wasm;
         self.checked(|| component::compile_checked(engine, package.manifest(), package.component()))
     }
 
@@ -244,7 +281,7 @@ impl Engine {
             reason: format!(
                 "{}; none was given (looked for NAME.bexa beside NAME.bex). This engine needs: {}",
                 wasm::NO_COMPILER,
-                self.inner.artifact_key
+                self.artifact_key
             ),
         }
         .into())
@@ -257,7 +294,6 @@ impl Engine {
         check: impl FnOnce() -> std::result::Result<T, component::ComponentError>,
     ) -> Result<T> {
         let _permit = self
-            .inner
             .executions
             .acquire(Instant::now() + Duration::from_secs(60))
             .map_err(|_| CallError::Busy("no instance slot freed for the install check".into()))?;
@@ -270,24 +306,14 @@ impl Engine {
         prepared: &Prepared,
         options: InstallOptions,
     ) -> Result<InstallReport> {
-        let key = wasm::cache_key(&package.component_sha256_hex(), &self.inner.engine_hash);
-        let mut report =
-            self.inner
-                .store
-                .install_with(package, options, Some((&key, &prepared.code)))?;
+        let key = wasm::cache_key(&package.component_sha256_hex(), &self.engine_hash);
+        let mut report = self
+            .store
+            .install_with(package, options, Some((&key, &prepared.code)))?;
         report.precompiled = prepared.precompiled;
-        self.inner.registry.invalidate(&report.id);
-        self.inner.js.forget(&report.id);
-        self.inner.breakers.reset(&report.id);
-        Ok(report)
-    }
-
-    /// Removes a plugin and everything it owns.
-    pub fn uninstall(&self, id: &str) -> Result<UninstallReport> {
-        validate_plugin_id(id)?;
-        let report = self.inner.store.uninstall(id)?;
-        self.inner.registry.invalidate(id);
-        self.inner.js.forget(id);
+        self.registry.invalidate(&report.id);
+        self.js.forget(&report.id);
+        self.breakers.reset(&report.id);
         Ok(report)
     }
 }

@@ -63,7 +63,7 @@ pub use install::{pack, pack_files};
 pub use invoke::MAX_PLUGIN_ERROR_BYTES;
 #[cfg(feature = "jit")]
 pub use precompile::Precompiler;
-pub use repos::{Available, RefreshReport, RepoInfo};
+pub use repos::{Available, RefreshReport, RepoInfo, RepoJob};
 pub use request::{CallOptions, Request};
 pub use stats::PluginStats;
 pub(crate) use wasm::wasm_config;

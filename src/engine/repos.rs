@@ -6,11 +6,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use super::Engine;
+use super::{Engine, Inner};
+use crate::cancel::CancelToken;
 use crate::digest::{hex, sha256};
 use crate::error::Result;
 use crate::package::Package;
 use crate::repo::{Entry, Index, Release, RepoError};
+use crate::scheduler::Lane;
 use crate::store::{InstallOptions, InstallReport, RepoRecord};
 use crate::trust::PublisherKey;
 
@@ -83,38 +85,38 @@ fn index_of(record: &RepoRecord) -> Result<Option<Index>> {
         .transpose()
 }
 
-impl Engine {
+impl Inner {
     /// Adds a repository by its index url (https), pinning `key` if given
     /// (else the key of its first index). Nothing is fetched: see
     /// [`Engine::repo_refresh`].
-    pub fn repo_add(&self, url: &str, key: Option<&PublisherKey>) -> Result<RepoInfo> {
-        self.inner.fetcher.url(url)?;
+    fn repo_add(&self, url: &str, key: Option<&PublisherKey>) -> Result<RepoInfo> {
+        self.fetcher.url(url)?;
         let key = key.map(ToString::to_string);
-        let record = self.inner.store.repo_add(url, key.as_deref())?;
+        let record = self.store.repo_add(url, key.as_deref())?;
         info_of(&record)
     }
 
     /// Removes a repository. Plugins installed from it stay installed.
-    pub fn repo_remove(&self, url: &str) -> Result<()> {
-        Ok(self.inner.store.repo_remove(url)?)
+    fn repo_remove(&self, url: &str) -> Result<()> {
+        Ok(self.store.repo_remove(url)?)
     }
 
     /// Every repository.
-    pub fn repos(&self) -> Result<Vec<RepoInfo>> {
-        self.inner.store.repos()?.iter().map(info_of).collect()
+    fn repos(&self) -> Result<Vec<RepoInfo>> {
+        self.store.repos()?.iter().map(info_of).collect()
     }
 
     /// Fetches the repository's index, checks its signature against the
     /// pinned key, and accepts it unless it is older than the last one
     /// accepted (`INDEX_ROLLBACK`) or expired (`INDEX_EXPIRED`). A refused
     /// index changes nothing.
-    pub fn repo_refresh(&self, url: &str) -> Result<RefreshReport> {
-        let record = self.inner.store.repo(url)?;
-        let target = self.inner.fetcher.url(url)?;
-        let bytes = self.inner.fetcher.get(
+    fn repo_refresh(&self, url: &str) -> Result<RefreshReport> {
+        let record = self.store.repo(url)?;
+        let target = self.fetcher.url(url)?;
+        let bytes = self.fetcher.get(
             &target,
             crate::repo::MAX_INDEX_BYTES,
-            self.inner.config.repository_timeout,
+            self.config.repository_timeout,
             |m| RepoError::InvalidIndex(format!("{m}: larger than an index may be")),
         )?;
         let pinned = record
@@ -125,7 +127,7 @@ impl Engine {
         let (index, key) = Index::open(&bytes, pinned.as_ref())?;
         let json = serde_json::to_string(&index).expect("an index serializes");
         let mut previous = None;
-        let accepted = self.inner.store.repo_update(url, |current| {
+        let accepted = self.store.repo_update(url, |current| {
             // Checked against the record as committed, inside the write.
             index.check_fresh(current.version, now_s())?;
             previous = current.version;
@@ -147,11 +149,11 @@ impl Engine {
 
     /// What the repositories offer, from their last accepted indexes;
     /// `query` (case-insensitive) filters by id, name, description or tag.
-    pub fn available(&self, query: Option<&str>) -> Result<Vec<Available>> {
-        let installed = self.inner.store.list()?;
+    fn available(&self, query: Option<&str>) -> Result<Vec<Available>> {
+        let installed = self.store.list()?;
         let query = query.map(str::to_lowercase);
         let mut out = Vec::new();
-        for record in self.inner.store.repos()? {
+        for record in self.store.repos()? {
             let Some(index) = index_of(&record)? else {
                 continue;
             };
@@ -182,23 +184,23 @@ impl Engine {
     /// repository offers: downloaded, checked against its index entry
     /// (size, SHA-256, id, version, publisher: `INDEX_MISMATCH`), then
     /// installed like any package (signature, pin, consent).
-    pub fn install_from_repo(&self, id: &str, options: InstallOptions) -> Result<InstallReport> {
+    fn install_from_repo(&self, id: &str, options: InstallOptions) -> Result<InstallReport> {
         let (record, entry) = self.offer(id)?;
         let release = entry.latest().clone();
         let package = self.download(&record, &entry, &release)?;
-        self.install_with(&package, options)
+        self.install_package(&package, options)
     }
 
     /// Updates `id` (or, with `None`, every installed plugin a repository
     /// offers a newer version of). Returns one result per plugin updated
     /// or refused; an update that widens permissions still needs
     /// `accept_permissions`.
-    pub fn update(
+    fn update(
         &self,
         id: Option<&str>,
         options: InstallOptions,
     ) -> Result<Vec<(String, Result<InstallReport>)>> {
-        let installed = self.inner.store.list()?;
+        let installed = self.store.list()?;
         let mut out = Vec::new();
         for plugin in installed.iter().filter(|p| id.is_none_or(|i| i == p.id)) {
             let offer = match self.offer(&plugin.id) {
@@ -216,7 +218,7 @@ impl Engine {
             }
             let result = self
                 .download(&record, &entry, &release)
-                .and_then(|p| self.install_with(&p, options));
+                .and_then(|p| self.install_package(&p, options));
             out.push((plugin.id.clone(), result));
         }
         if let Some(id) = id
@@ -232,7 +234,7 @@ impl Engine {
     fn offer(&self, id: &str) -> Result<(RepoRecord, Entry)> {
         let mut best: Option<(RepoRecord, Entry)> = None;
         let mut expired = None;
-        for record in self.inner.store.repos()? {
+        for record in self.store.repos()? {
             let Some(index) = index_of(&record)? else {
                 continue;
             };
@@ -267,14 +269,13 @@ impl Engine {
             version: release.version.to_string(),
             message,
         };
-        let base = self.inner.fetcher.url(&record.url)?;
-        let url = self.inner.fetcher.join(&base, &release.url)?;
-        let bytes = self.inner.fetcher.get(
-            &url,
-            release.size,
-            self.inner.config.repository_timeout,
-            |m| mismatch(format!("{m}: more bytes than the index's {}", release.size)),
-        )?;
+        let base = self.fetcher.url(&record.url)?;
+        let url = self.fetcher.join(&base, &release.url)?;
+        let bytes = self
+            .fetcher
+            .get(&url, release.size, self.config.repository_timeout, |m| {
+                mismatch(format!("{m}: more bytes than the index's {}", release.size))
+            })?;
         if bytes.len() as u64 != release.size {
             return Err(mismatch(format!(
                 "downloaded {} bytes, the index lists {}",
@@ -291,8 +292,8 @@ impl Engine {
             ))
             .into());
         }
-        let package = Package::decode(&bytes, &self.inner.config.package_limits)?;
-        if package.signature().is_none() && !self.inner.config.allow_unsigned_packages {
+        let package = Package::decode(&bytes, &self.config.package_limits)?;
+        if package.signature().is_none() && !self.config.allow_unsigned_packages {
             return Err(crate::trust::TrustError::SignatureRequired {
                 what: format!("package {} {}", entry.id, release.version),
             }
@@ -313,6 +314,152 @@ impl Engine {
             .into());
         }
         Ok(package)
+    }
+}
+
+/// A repository operation run on a lane (`Engine::submit_repo`).
+#[derive(Clone, Debug)]
+pub enum RepoJob {
+    /// [`Engine::repo_refresh`] of one repository, or of every one.
+    Refresh(Option<String>),
+    /// [`Engine::install_from_repo`].
+    Install(String, InstallOptions),
+    /// [`Engine::update`] of one plugin, or of every one.
+    Update(Option<String>, InstallOptions),
+}
+
+impl Engine {
+    /// Adds a repository by its index url (https), pinning `key` if given
+    /// (else the key of its first index). Nothing is fetched: see
+    /// [`Engine::repo_refresh`].
+    pub fn repo_add(&self, url: &str, key: Option<&PublisherKey>) -> Result<RepoInfo> {
+        self.inner.repo_add(url, key)
+    }
+
+    /// Removes a repository. Plugins installed from it stay installed.
+    pub fn repo_remove(&self, url: &str) -> Result<()> {
+        self.inner.repo_remove(url)
+    }
+
+    /// Every repository.
+    pub fn repos(&self) -> Result<Vec<RepoInfo>> {
+        self.inner.repos()
+    }
+
+    /// Fetches the repository's index, checks its signature against the
+    /// pinned key, and accepts it unless it is older than the last one
+    /// accepted (`INDEX_ROLLBACK`) or expired (`INDEX_EXPIRED`). A refused
+    /// index changes nothing.
+    pub fn repo_refresh(&self, url: &str) -> Result<RefreshReport> {
+        self.inner.repo_refresh(url)
+    }
+
+    /// What the repositories offer, from their last accepted indexes;
+    /// `query` (case-insensitive) filters by id, name, description or tag.
+    pub fn available(&self, query: Option<&str>) -> Result<Vec<Available>> {
+        self.inner.available(query)
+    }
+
+    /// Installs (or upgrades to) the newest release of `id` any
+    /// repository offers: downloaded, checked against its index entry
+    /// (size, SHA-256, id, version, publisher: `INDEX_MISMATCH`), then
+    /// installed like any package (signature, pin, consent).
+    pub fn install_from_repo(&self, id: &str, options: InstallOptions) -> Result<InstallReport> {
+        self.inner.install_from_repo(id, options)
+    }
+
+    /// Updates `id` (or, with `None`, every installed plugin a repository
+    /// offers a newer version of). Returns one result per plugin updated
+    /// or refused; an update that widens permissions still needs
+    /// `accept_permissions`.
+    pub fn update(
+        &self,
+        id: Option<&str>,
+        options: InstallOptions,
+    ) -> Result<Vec<(String, Result<InstallReport>)>> {
+        self.inner.update(id, options)
+    }
+
+    /// Runs `job` on the Background lane and returns its request id at
+    /// once; `callback` receives the outcome as JSON exactly once, on a
+    /// worker thread (see [`Engine::submit`]): a refresh's
+    /// [`RefreshReport`]s, an install's [`InstallReport`], an update's
+    /// `{"updated": [...], "refused": [{"id", "code", "message"}]}`.
+    /// [`Engine::cancel`] stops it: queued, it never starts; running, its
+    /// download ends within a poll interval and nothing is installed.
+    pub fn submit_repo(
+        &self,
+        job: RepoJob,
+        callback: impl FnOnce(u64, Result<String>) + Send + 'static,
+    ) -> Result<u64> {
+        if let RepoJob::Install(id, _) | RepoJob::Update(Some(id), _) = &job {
+            crate::manifest::validate_plugin_id(id)?;
+        }
+        let inner = self.inner.clone();
+        self.lanes.submit(
+            Lane::Background,
+            Box::new(move |token| inner.run_repo_job(&job, token)),
+            Box::new(callback),
+        )
+    }
+}
+
+impl Inner {
+    fn run_repo_job(&self, job: &RepoJob, token: &CancelToken) -> Result<String> {
+        let _entered = token.enter();
+        let cancelled = || -> crate::Error {
+            super::CallError::Cancelled {
+                id: "repository".into(),
+                operation: match job {
+                    RepoJob::Refresh(_) => "refresh",
+                    RepoJob::Install(..) => "install",
+                    RepoJob::Update(..) => "update",
+                }
+                .into(),
+            }
+            .into()
+        };
+        let outcome = (|| match job {
+            RepoJob::Refresh(url) => {
+                let urls = match url {
+                    Some(u) => vec![u.clone()],
+                    None => self.store.repos()?.into_iter().map(|r| r.url).collect(),
+                };
+                let mut reports = Vec::new();
+                for u in urls {
+                    reports.push(self.repo_refresh(&u)?);
+                }
+                Ok(serde_json::to_string(&reports).expect("reports serialize"))
+            }
+            RepoJob::Install(id, options) => {
+                let (record, entry) = self.offer(id)?;
+                let package = self.download(&record, &entry, &entry.latest().clone())?;
+                if token.is_cancelled() {
+                    return Err(cancelled());
+                }
+                let report = self.install_package(&package, *options)?;
+                Ok(serde_json::to_string(&report).expect("a report serializes"))
+            }
+            RepoJob::Update(id, options) => {
+                let results = self.update(id.as_deref(), *options)?;
+                let (mut updated, mut refused) = (Vec::new(), Vec::new());
+                for (id, r) in results {
+                    match r {
+                        Ok(report) => {
+                            updated.push(serde_json::to_value(report).expect("a report serializes"))
+                        }
+                        Err(e) => refused.push(serde_json::json!({
+                            "id": id, "code": e.code().name(), "message": e.to_string(),
+                        })),
+                    }
+                }
+                Ok(serde_json::json!({"updated": updated, "refused": refused}).to_string())
+            }
+        })();
+        match outcome {
+            Err(_) if token.is_cancelled() => Err(cancelled()),
+            other => other,
+        }
     }
 }
 

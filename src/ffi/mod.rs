@@ -10,6 +10,7 @@ mod args;
 mod engine;
 mod last_error;
 mod plugins;
+mod repos;
 mod submit;
 
 use std::cell::Cell;

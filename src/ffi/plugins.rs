@@ -140,7 +140,7 @@ pub unsafe extern "C" fn bex_engine_install_force(
 }
 
 /// The options `flags` stands for; unknown bits are an error.
-fn install_options(flags: u32) -> Result<InstallOptions, Error> {
+pub(super) fn install_options(flags: u32) -> Result<InstallOptions, Error> {
     let known = BexInstallFlag::Force as u32
         | BexInstallFlag::AcceptPermissions as u32
         | BexInstallFlag::AcceptUnverified as u32;

@@ -91,6 +91,33 @@ pub(crate) fn error_payload(e: &Error) -> String {
 /// The user data pointer, carried to a worker thread as an address.
 struct UserData(usize);
 
+/// The engine-side callback that hands a request's outcome to the
+/// player's `f` with `user_data`: the result JSON, or the error payload.
+pub(super) fn deliver(
+    f: unsafe extern "C" fn(*mut c_void, u64, bool, *const u8, usize),
+    user_data: *mut c_void,
+) -> impl FnOnce(u64, Result<String, Error>) + Send + 'static {
+    let data = UserData(user_data as usize);
+    move |rid, outcome| {
+        let data = data;
+        let (ok, payload) = match outcome {
+            Ok(json) => (true, json),
+            Err(err) => (false, error_payload(&err)),
+        };
+        // SAFETY: the player registered `f` with this user data for this
+        // request; the payload lives until the call returns.
+        unsafe {
+            f(
+                data.0 as *mut c_void,
+                rid,
+                ok,
+                payload.as_ptr(),
+                payload.len(),
+            )
+        };
+    }
+}
+
 /// Decodes and submits one request; `make` builds it from the caller's
 /// other arguments.
 ///
@@ -115,25 +142,7 @@ unsafe fn submit(
                 return Err(Error::InvalidArgument("callback is NULL".into()));
             };
             let (request, options) = make()?;
-            let data = UserData(user_data as usize);
-            e.engine.submit(id, request, options, move |rid, outcome| {
-                let data = data;
-                let (ok, payload) = match outcome {
-                    Ok(json) => (true, json),
-                    Err(err) => (false, error_payload(&err)),
-                };
-                // SAFETY: the player registered `f` with this user data for
-                // this request; the payload lives until the call returns.
-                unsafe {
-                    f(
-                        data.0 as *mut c_void,
-                        rid,
-                        ok,
-                        payload.as_ptr(),
-                        payload.len(),
-                    )
-                };
-            })
+            e.engine.submit(id, request, options, deliver(f, user_data))
         })();
         r.unwrap_or_else(|e| {
             fail(&e);

@@ -15,6 +15,7 @@ mod compiled;
 mod faults;
 mod kv;
 mod plugins;
+mod previous;
 mod private;
 mod repos;
 mod secrets;
@@ -379,6 +380,7 @@ impl Store {
             txn.open_table(tables::KV_USAGE)?;
             txn.open_table(tables::SECRETS)?;
             txn.open_table(tables::REPOS)?;
+            txn.open_table(tables::PREVIOUS)?;
         }
         self.commit(txn)?;
         Ok(())

@@ -10,17 +10,25 @@ use crate::package::Package;
 use crate::trust::{PublisherKey, Succession, succession};
 
 /// What the plugins table holds per plugin (JSON).
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(super) struct PluginRecord {
-    manifest: String,
-    enabled: bool,
-    installed_at_ms: u64,
-    updated_at_ms: u64,
-    component_sha256: String,
-    component_bytes: u64,
+    pub manifest: String,
+    pub enabled: bool,
+    pub installed_at_ms: u64,
+    pub updated_at_ms: u64,
+    pub component_sha256: String,
+    pub component_bytes: u64,
     /// The pinned publisher key (`ed25519:…`); absent: installed unsigned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    publisher: Option<String>,
+    pub publisher: Option<String>,
+}
+
+/// A plugins (or previous-versions) table row.
+pub(super) fn decode_record(id: &str, bytes: &[u8]) -> Result<PluginRecord, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what: format!("plugin {id}"),
+        message: e.to_string(),
+    })
 }
 
 /// An installed plugin.
@@ -45,6 +53,9 @@ pub struct InstalledPlugin {
     /// The publisher key the plugin is pinned to (the key that signed its
     /// first install, or one that key rotated to); `None`: unsigned.
     pub publisher: Option<PublisherKey>,
+    /// The version kept from before the last update, which
+    /// [`Store::rollback`] reinstates; `None` if there is none.
+    pub rollback_version: Option<String>,
     /// The validated manifest.
     pub manifest: Manifest,
     /// The manifest as written.
@@ -73,6 +84,8 @@ pub enum InstallAction {
     Reinstalled,
     /// A higher version was replaced (with `force`).
     Downgraded,
+    /// The previous version was reinstated ([`Store::rollback`]).
+    RolledBack,
 }
 
 impl std::fmt::Display for InstallAction {
@@ -82,6 +95,7 @@ impl std::fmt::Display for InstallAction {
             InstallAction::Upgraded => "upgraded",
             InstallAction::Reinstalled => "reinstalled",
             InstallAction::Downgraded => "downgraded",
+            InstallAction::RolledBack => "rolled back",
         })
     }
 }
@@ -183,7 +197,7 @@ fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
         what: format!("plugin {id}"),
         message,
     };
-    let record: PluginRecord = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let record = decode_record(id, bytes)?;
     let manifest = Manifest::parse(&record.manifest).map_err(|e| corrupt(e.to_string()))?;
     let digest = parse_digest(&record.component_sha256)
         .ok_or_else(|| corrupt("the component digest is not 64 hex digits".into()))?;
@@ -206,6 +220,7 @@ fn decode(id: &str, bytes: &[u8]) -> Result<InstalledPlugin, StoreError> {
         component_sha256: record.component_sha256,
         component_bytes: record.component_bytes,
         publisher,
+        rollback_version: None,
         manifest,
         manifest_text: record.manifest,
         digest,
@@ -225,10 +240,13 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
 
 pub(super) fn list_in(txn: &ReadTransaction) -> Result<Vec<InstalledPlugin>, StoreError> {
     let table = txn.open_table(tables::PLUGINS)?;
+    let kept = txn.open_table(tables::PREVIOUS)?;
     let mut out = Vec::new();
     for entry in table.iter()? {
         let (k, v) = entry?;
-        out.push(decode(k.value(), v.value())?);
+        let mut plugin = decode(k.value(), v.value())?;
+        plugin.rollback_version = super::previous::version_in(&kept, k.value())?;
+        out.push(plugin);
     }
     Ok(out)
 }
@@ -258,25 +276,12 @@ fn get_in_write(txn: &WriteTransaction, id: &str) -> Result<Option<InstalledPlug
     found.map(|v| decode(id, v.value())).transpose()
 }
 
-/// Whether any plugin other than `except` uses the component `sha_hex`.
-fn component_in_use(
-    txn: &WriteTransaction,
-    sha_hex: &str,
-    except: &str,
-) -> Result<bool, StoreError> {
-    let table = txn.open_table(tables::PLUGINS)?;
-    for entry in table.iter()? {
-        let (k, v) = entry?;
-        if k.value() != except && decode(k.value(), v.value())?.component_sha256 == sha_hex {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// Removes a component blob and its compiled artifacts; returns how many
 /// of each were removed.
-fn drop_component(txn: &WriteTransaction, sha: &[u8; 32]) -> Result<(u64, u64), StoreError> {
+pub(super) fn drop_component(
+    txn: &WriteTransaction,
+    sha: &[u8; 32],
+) -> Result<(u64, u64), StoreError> {
     let blobs = u64::from(
         txn.open_table(tables::BLOBS)?
             .remove(sha.as_slice())?
@@ -306,10 +311,13 @@ impl Store {
         let txn = self.begin_read()?;
         let table = txn.open_table(tables::PLUGINS)?;
         let found = table.get(id)?;
-        match found {
-            Some(v) => decode(id, v.value()),
-            None => Err(StoreError::PluginNotFound { id: id.to_string() }),
-        }
+        let mut plugin = match found {
+            Some(v) => decode(id, v.value())?,
+            None => return Err(StoreError::PluginNotFound { id: id.to_string() }),
+        };
+        let kept = txn.open_table(tables::PREVIOUS)?;
+        plugin.rollback_version = super::previous::version_in(&kept, id)?;
+        Ok(plugin)
     }
 
     /// Installs or upgrades a verified package in one transaction, with the
@@ -368,6 +376,10 @@ impl Store {
         let sha_hex = hex(&sha);
         let txn = self.begin_write()?;
         let previous = get_in_write(&txn, id)?;
+        let previous_bytes = txn
+            .open_table(tables::PLUGINS)?
+            .get(id)?
+            .map(|v| v.value().to_vec());
         let action = match &previous {
             None => InstallAction::Installed,
             Some(old) => {
@@ -453,11 +465,14 @@ impl Store {
         txn.open_table(tables::PLUGINS)?
             .insert(id, json.as_slice())?;
         self.fail_point(InstallStep::AfterRecord)?;
-        if let Some(old) = &previous
-            && old.component_sha256 != sha_hex
-            && !component_in_use(&txn, &old.component_sha256, id)?
+        if let (Some(old), Some(old_bytes)) = (&previous, &previous_bytes)
+            && (old.component_sha256 != sha_hex || old.manifest_text != package.manifest_text())
         {
-            drop_component(&txn, &old.component_digest())?;
+            // The replaced version is kept for a rollback; the one kept
+            // before it goes, with its component unless still used.
+            if let Some(displaced) = super::previous::keep(&txn, id, old_bytes)? {
+                super::previous::drop_unreferenced(&txn, &displaced)?;
+            }
         }
         self.fail_point(InstallStep::BeforeCommit)?;
         self.commit(txn)?;
@@ -482,12 +497,14 @@ impl Store {
         txn.open_table(tables::PLUGINS)?.remove(id)?;
         let kv_entries = super::kv::clear_in(&txn, id)?;
         let secrets = super::secrets::clear_in(&txn, id)?;
-        let (components, compiled_artifacts) =
-            if component_in_use(&txn, &plugin.component_sha256, id)? {
-                (0, 0)
-            } else {
-                drop_component(&txn, &plugin.component_digest())?
-            };
+        let kept = super::previous::forget(&txn, id)?;
+        let (mut components, mut compiled_artifacts) =
+            super::previous::drop_unreferenced(&txn, &plugin.component_sha256)?;
+        if let Some(sha) = kept.filter(|s| *s != plugin.component_sha256) {
+            let (c, a) = super::previous::drop_unreferenced(&txn, &sha)?;
+            components += c;
+            compiled_artifacts += a;
+        }
         self.commit(txn)?;
         self.remove_unnamed_compiled_files()?;
         Ok(UninstallReport {

@@ -29,6 +29,10 @@ pub(super) const KV_USAGE: TableDefinition<&str, (u64, u64)> = TableDefinition::
 /// Repository index url → JSON [`super::repos::RepoRecord`].
 pub(super) const REPOS: TableDefinition<&str, &[u8]> = TableDefinition::new("repos");
 
+/// Plugin id → the JSON record of its version before the last update
+/// (`super::previous`).
+pub(super) const PREVIOUS: TableDefinition<&str, &[u8]> = TableDefinition::new("previous");
+
 /// (plugin id, key) → secret.
 pub(super) const SECRETS: TableDefinition<(&str, &str), &str> = TableDefinition::new("secrets");
 

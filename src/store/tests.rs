@@ -60,7 +60,7 @@ fn install_list_and_get() {
 }
 
 #[test]
-fn upgrade_keeps_data_and_enabled_flag_and_drops_old_blob() {
+fn upgrade_keeps_data_and_enabled_flag_and_the_previous_version_until_the_next() {
     let (_d, store) = open();
     store
         .install(&package("1.0.0", b"v1"), false, None)
@@ -88,10 +88,45 @@ fn upgrade_keeps_data_and_enabled_flag_and_drops_old_blob() {
     assert!(!p.enabled, "enabled flag survives upgrades");
     assert_eq!(store.kv_get("bex.demo", "k").unwrap(), Some(b"v".to_vec()));
     assert_eq!(store.get_secret("bex.demo", "api-key").unwrap(), "s3cret");
+    // 1.0.0 is kept for a rollback, with its blob and artifact.
+    assert_eq!(p.rollback_version.as_deref(), Some("1.0.0"));
     let stats = store.stats().unwrap();
-    assert_eq!(stats.components, 1, "old blob removed");
-    assert_eq!(stats.compiled_artifacts, 0, "old artifact removed");
+    assert_eq!((stats.components, stats.compiled_artifacts), (2, 1));
+    assert!(store.component(&old_digest).is_ok());
+
+    // The next update replaces what is kept: 1.0.0's blob and artifact go.
+    store
+        .install(&package("1.2.0", b"v3"), false, None)
+        .unwrap();
+    let p = store.plugin("bex.demo").unwrap();
+    assert_eq!(p.rollback_version.as_deref(), Some("1.1.0"));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.components, stats.compiled_artifacts), (2, 0));
     assert!(store.component(&old_digest).is_err());
+
+    // A rollback reinstates 1.1.0, keeps the data and the disabled flag,
+    // drops 1.2.0 and leaves nothing to roll back to.
+    let r = store.rollback("bex.demo").unwrap();
+    assert_eq!(
+        (r.action, r.version.as_str()),
+        (InstallAction::RolledBack, "1.1.0")
+    );
+    let p = store.plugin("bex.demo").unwrap();
+    assert_eq!((p.version.as_str(), p.enabled), ("1.1.0", false));
+    assert_eq!(p.rollback_version, None);
+    assert_eq!(store.kv_get("bex.demo", "k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(store.stats().unwrap().components, 1);
+    assert!(matches!(
+        store.rollback("bex.demo"),
+        Err(StoreError::KeyNotFound { .. })
+    ));
+    // Uninstalling removes what is kept too.
+    store
+        .install(&package("1.3.0", b"v4"), false, None)
+        .unwrap();
+    let r = store.uninstall("bex.demo").unwrap();
+    assert_eq!(r.components, 2);
+    assert_eq!(store.stats().unwrap().components, 0);
 }
 
 #[test]

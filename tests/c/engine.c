@@ -9,13 +9,13 @@
  *
  * WORK_DIR holds hostile.bex, hostile2.bex and tvmaze.bex (packed and
  * signed by the Makefile), unsigned-tvmaze.bex and other-tvmaze.bex (signed
- * by another key); every engine gets a fresh data directory under WORK_DIR/data.
+ * by another key), and repo/ (a signed repository index and tvmaze.bex); every engine gets a fresh data directory under WORK_DIR/data.
  * FIXTURES_DIR holds the TVmaze recordings. Nothing sleeps: waits are
  * condition variables with deadlines, or polling with deadlines, and an
  * expired deadline is a failure.
  *
  * The tests live in engine_args.c (1), engine_lifecycle.c (2-5) and
- * engine_calls.c (6-9) and engine_trust.c (10), listed in engine_tests.h; their shared helpers
+ * engine_calls.c (6-9), engine_trust.c (10) and engine_repos.c (11), listed in engine_tests.h; their shared helpers
  * in support.c. */
 #define _XOPEN_SOURCE 700
 
@@ -42,6 +42,7 @@ const engine_test_t ENGINE_TESTS[] = {
     {"cancel_slow_http", test_cancel_slow_http},
     {"tvmaze_and_management", test_tvmaze_and_management},
     {"signatures", test_signatures},
+    {"repositories", test_repositories},
 };
 const size_t N_ENGINE_TESTS = sizeof ENGINE_TESTS / sizeof ENGINE_TESTS[0];
 

@@ -24,6 +24,9 @@ void test_tvmaze_and_management(void);
 /* engine_trust.c */
 void test_signatures(void);
 
+/* engine_repos.c */
+void test_repositories(void);
+
 /* The state of test 2's random cancels; main seeds it (BEX_SEED). */
 extern uint64_t g_rng;
 

@@ -58,6 +58,7 @@ pub enum Command {
     Repo(crate::repos::Repo),
     Available(crate::repos::AvailableArgs),
     Update(crate::repos::Update),
+    Rollback(Rollback),
     Precompile(Precompile),
     Uninstall(Uninstall),
     List(List),
@@ -268,6 +269,15 @@ pub struct Install {
     /// the package's precompiled artifact (one package only; default: NAME.bexa beside NAME.bex, if there)
     #[argh(option)]
     pub artifact: Option<PathBuf>,
+}
+
+/// Reinstate the version a plugin had before its last update.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "rollback")]
+pub struct Rollback {
+    /// the plugin id
+    #[argh(positional)]
+    pub id: String,
 }
 
 /// Compile packages ahead of time for a device whose engine cannot compile (docs/porting.md): writes NAME.bexa.

@@ -39,6 +39,16 @@ pub fn run(args: &Args) -> Result<Report> {
         Command::Repo(c) => crate::repos::repo(|| engine(args), c),
         Command::Available(c) => crate::repos::available(&engine(args)?, c),
         Command::Update(c) => crate::repos::update(&engine(args)?, c),
+        Command::Rollback(c) => {
+            let r = engine(args)?.rollback(&c.id)?;
+            let text = format!(
+                "{} {}: rolled back (was {})",
+                r.id,
+                r.version,
+                r.previous.as_deref().unwrap_or("-")
+            );
+            Ok(Report::new(to_json(&r), text))
+        }
         Command::Precompile(c) => crate::precompile::run(&execution(args)?, c),
         Command::Uninstall(c) => {
             let r = engine(args)?.uninstall(&c.id)?;
@@ -404,6 +414,13 @@ fn plugin_text(p: &InstalledPlugin) -> String {
         "component: {} ({} bytes)",
         p.component_sha256, p.component_bytes
     );
+    let publisher = p
+        .publisher
+        .map_or("unsigned".to_string(), |k| k.to_string());
+    let _ = writeln!(text, "publisher: {publisher}");
+    if let Some(v) = &p.rollback_version {
+        let _ = writeln!(text, "rollback:  {v} (bex rollback {})", p.id);
+    }
     if let Some(d) = &m.display.description {
         let _ = writeln!(text, "about:     {d}");
     }

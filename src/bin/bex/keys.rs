@@ -34,12 +34,18 @@ pub fn keygen(out: &Path) -> Result<Report> {
     let key = SigningKey::generate()?;
     write_private(out, &key.to_text())?;
     let public = key.public();
+    // The public half beside it, as ssh-keygen does: what players pin.
+    let mut public_file = out.as_os_str().to_owned();
+    public_file.push(".pub");
+    let public_file = PathBuf::from(public_file);
+    std::fs::write(&public_file, format!("{public}\n")).map_err(io(&public_file))?;
     let text = format!(
-        "wrote the signing key {} (keep it private)\npublic key: {public}",
-        out.display()
+        "wrote the signing key {} (keep it private) and its public key {}\npublic key: {public}",
+        out.display(),
+        public_file.display()
     );
     Ok(Report::new(
-        json!({"key_file": out.display().to_string(), "public_key": public}),
+        json!({"key_file": out.display().to_string(), "public_key": public, "public_key_file": public_file.display().to_string()}),
         text,
     ))
 }
