@@ -333,14 +333,14 @@ cross-build:
 	@echo "built for $(TARGET) in $(CROSS_DIR): libbex_engine.a, bex, c-abi-test, c-header-test, c-engine-test, c-limits-test, bex-demo"
 
 CROSS_CLI := $(RUN) $(CROSS_DIR)/bex --data-dir $(CROSS_DIR)/cli-data
-cross-run: plugins cross-build
+cross-run: plugins repo cross-build
 	$(RUN) $(CROSS_DIR)/c-abi-test
 	$(RUN) $(CROSS_DIR)/c-header-test
 	@$(MAKE) --no-print-directory c-packages PACK_DIR=$(CROSS_DIR)/c-engine
 	$(RUN) $(CROSS_DIR)/c-engine-test $(CROSS_DIR)/c-engine plugins/tvmaze/fixtures
 	$(RUN) $(CROSS_DIR)/c-limits-test $(CROSS_DIR)/c-engine
 	rm -rf $(CROSS_DIR)/demo $(CROSS_DIR)/cli-data && mkdir -p $(CROSS_DIR)/demo
-	$(RUN) $(CROSS_DIR)/bex-demo $(CROSS_DIR)/demo/data plugins $(PLUGIN_PKGS) > $(CROSS_DIR)/demo/out.txt \
+	$(RUN) $(CROSS_DIR)/bex-demo $(CROSS_DIR)/demo/data plugins --repo $(REPO_DIR) > $(CROSS_DIR)/demo/out.txt \
 	  || { cat $(CROSS_DIR)/demo/out.txt; exit 1; }
 	tail -n 1 $(CROSS_DIR)/demo/out.txt
 	$(EX_EXPECT) '^bex\.tvmaze 1\.0\.0: installed' $(CROSS_CLI) install plugins/dist/tvmaze.bex

@@ -250,6 +250,26 @@ pub unsafe extern "C" fn bex_string_free(s: *mut c_char) {
     })
 }
 
+/// A synchronous call taking one string argument: the engine and the
+/// argument decoded, `f` run, 0 or the error's code returned (the error
+/// recorded), panics caught.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; `arg` NULL or a NUL-terminated
+/// string valid for this call.
+pub(super) unsafe fn with_text<T>(
+    engine: *const BexEngine,
+    arg: *const c_char,
+    what: &str,
+    f: impl FnOnce(&crate::Engine, &str) -> Result<T, Error>,
+) -> i32 {
+    guard(crate::ErrorCode::Internal.number(), || {
+        // SAFETY: as this function's contract says.
+        let r = unsafe { handle(engine) }.and_then(|e| f(&e.engine, unsafe { text(arg, what) }?));
+        super::code_of(r)
+    })
+}
+
 /// The engine behind a handle.
 ///
 /// # Safety

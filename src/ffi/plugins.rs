@@ -232,12 +232,8 @@ pub unsafe extern "C" fn bex_engine_uninstall(
     engine: *const BexEngine,
     id: *const c_char,
 ) -> c_int {
-    guard(ErrorCode::Internal.number(), || {
-        // SAFETY: NULL or a live handle / NUL-terminated string.
-        let r =
-            unsafe { handle(engine) }.and_then(|e| e.engine.uninstall(unsafe { text(id, "id") }?));
-        code_of(r)
-    })
+    // SAFETY: NULL or a live handle / NUL-terminated string.
+    unsafe { super::engine::with_text(engine, id, "id", |e, id| e.uninstall(id)) }
 }
 
 /// The installed plugins, sorted by id. On failure the list is empty

@@ -5,7 +5,7 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::args::{opt_text, text, to_c};
-use super::engine::{BexEngine, handle};
+use super::engine::{BexEngine, handle, with_text};
 use super::plugins::install_options;
 use super::submit::{BexResultCallback, deliver};
 use super::{code_of, fail, guard};
@@ -47,14 +47,8 @@ pub unsafe extern "C" fn bex_engine_repo_remove(
     engine: *const BexEngine,
     url: *const c_char,
 ) -> c_int {
-    guard(ErrorCode::Internal.number(), || {
-        code_of((|| {
-            // SAFETY: NULL or a live handle / NUL-terminated string.
-            let e = unsafe { handle(engine) }?;
-            // SAFETY: as above.
-            e.engine.repo_remove(unsafe { text(url, "url") }?)
-        })())
-    })
+    // SAFETY: NULL or a live handle / NUL-terminated string.
+    unsafe { with_text(engine, url, "url", |e, url| e.repo_remove(url)) }
 }
 
 /// The repositories as a JSON array (docs/json.md): url, key, name,
@@ -99,14 +93,8 @@ pub unsafe extern "C" fn bex_engine_rollback(
     engine: *const BexEngine,
     plugin_id: *const c_char,
 ) -> c_int {
-    guard(ErrorCode::Internal.number(), || {
-        code_of((|| {
-            // SAFETY: NULL or a live handle / NUL-terminated string.
-            let e = unsafe { handle(engine) }?;
-            // SAFETY: as above.
-            e.engine.rollback(unsafe { text(plugin_id, "plugin_id") }?)
-        })())
-    })
+    // SAFETY: NULL or a live handle / NUL-terminated string.
+    unsafe { with_text(engine, plugin_id, "plugin_id", |e, id| e.rollback(id)) }
 }
 
 /// Submits a refresh of repository `url` (NULL: every repository) on the
