@@ -384,7 +384,7 @@ bench: plugins
 # Fuzzing (nightly Rust and cargo-fuzz; tests/fuzz/README.md). `make test`
 # replays the committed corpora on stable instead.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = package manifest recording host_pattern_and_url call_values artifact
+FUZZ_TARGETS = package manifest recording host_pattern_and_url call_values artifact repo_index
 fuzz: plugins
 	@for t in $(FUZZ_TARGETS); do \
 	  cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t tests/fuzz/corpus/$$t -- \

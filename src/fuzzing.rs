@@ -29,6 +29,18 @@ pub fn artifact(data: &[u8]) {
     let _ = crate::artifact::Artifact::decode(data);
 }
 
+/// A repository index (docs/distribution.md): the signed envelope, the
+/// index's fields, then its freshness against a version seen and a time.
+pub fn repo_index(data: &[u8]) {
+    if let Ok((index, _key)) = crate::repo::Index::open(data, None) {
+        let _ = index.check_fresh(Some(u64::MAX / 2), u64::MAX);
+        let _ = index.check_fresh(None, 0);
+        for entry in &index.plugins {
+            let _ = entry.latest();
+        }
+    }
+}
+
 /// The recording reader (one file of docs/recording.md).
 pub fn recording(data: &[u8]) {
     let _ = recording::parse(data);

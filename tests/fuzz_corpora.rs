@@ -32,8 +32,9 @@ fn replay(target: &str, f: impl Fn(&[u8])) -> usize {
 fn every_corpus_replays_without_a_panic() {
     let types = CallTypes::load(&common::wasm("bex_hostile")).expect("search types");
     type Target<'a> = (&'a str, &'a dyn Fn(&[u8]));
-    let targets: [Target; 6] = [
+    let targets: [Target; 7] = [
         ("package", &fuzzing::package),
+        ("repo_index", &fuzzing::repo_index),
         ("artifact", &fuzzing::artifact),
         ("manifest", &fuzzing::manifest),
         ("recording", &fuzzing::recording),

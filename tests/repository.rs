@@ -256,6 +256,34 @@ fn install_list_and_update_from_a_signed_repository() {
 }
 
 #[test]
+fn an_update_that_widens_permissions_needs_consent() {
+    let s = Setup::new();
+    let manifest = Hostile {
+        hosts: vec!["api.example.org".into()],
+        ..Hostile::default()
+    }
+    .manifest()
+    .replace("version: 1.0.0", "version: 2.0.0");
+    let wider = bytes(
+        &bex_engine::pack(&manifest, wasm("bex_hostile"))
+            .unwrap()
+            .signed(&s.publisher, Vec::new())
+            .unwrap(),
+    );
+    s.publish_v2(2, &wider, Answer::Bytes(wider.clone()));
+    s.refresh().unwrap();
+    let e = s.update_fails("wider", ErrorCode::ConsentRequired);
+    assert!(e.contains("api.example.org"), "{e}");
+    let consent = InstallOptions {
+        accept_permissions: true,
+        ..InstallOptions::default()
+    };
+    let r = s.engine.update(Some(ID), consent).unwrap();
+    let report = r[0].1.as_ref().unwrap();
+    assert_eq!(report.permissions.added_hosts, ["api.example.org"]);
+}
+
+#[test]
 fn refused_indexes_change_nothing() {
     let s = Setup::new();
     let v2 = bytes(
