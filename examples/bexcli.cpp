@@ -48,6 +48,12 @@ extern "C" void on_result(void* user_data, uint64_t req_id, bool success, const 
   BexPluginInfoList plugins = bex_engine_list_plugins(engine);
   bex_plugin_info_list_free(plugins);
   bex_engine_secret_set(engine, "bex.imdb", "api-key", "your-key");
+  char buf[4096];
+  size_t buf_len = sizeof(buf);
+  bex_engine_secret_get(engine, "bex.imdb", "api-key", buf, &buf_len);
+  bex_engine_secret_delete(engine, "bex.imdb", "api-key");
+  char* keys = bex_engine_secret_keys(engine, "bex.imdb");
+  bex_string_free(keys);
   bex_engine_free(engine);
   (void)result;
 }
@@ -324,14 +330,13 @@ std::string run(const BexEngine* engine, const std::string& cmd, const std::vect
   }
   if (cmd == "get-key") {
     want(2);
-    // Grow the buffer while it is too small (INVALID_ARGUMENT; a bad id
-    // fails the same way every time, and stops at the cap).
-    for (size_t size = 256;; size *= 4) {
-      std::vector<char> buf(size);
-      int rc = bex_engine_secret_get(engine, id, a[1].c_str(), buf.data(), buf.size());
-      if (rc == 0) return buf.data();
-      if (rc != BEX_ERROR_CODE_INVALID_ARGUMENT || size >= (1u << 20)) throw last_error(engine);
-    }
+    // Ask for the size (a zero-length call answers it), then read.
+    size_t len = 0;
+    int rc = bex_engine_secret_get(engine, id, a[1].c_str(), nullptr, &len);
+    if (rc != BEX_ERROR_CODE_INVALID_ARGUMENT || len == 0) throw last_error(engine);
+    std::vector<char> buf(len);
+    check(engine, bex_engine_secret_get(engine, id, a[1].c_str(), buf.data(), &len));
+    return std::string(buf.data(), len);
   }
   if (cmd == "delete-key") {
     want(2);

@@ -412,15 +412,24 @@ int bex_engine_secret_set(const struct BexEngine *engine,
                           const char *key,
                           const char *value);
 
-// Copies secret `key` of `plugin_id`, NUL-terminated, into `out_buf` of
-// `out_buf_len` bytes. Returns 0; `NOT_FOUND` if unset; `INVALID_ARGUMENT`
-// if the buffer is NULL or too small (the message gives the size needed;
-// nothing is written). Thread-safe.
+// Copies secret `key` of `plugin_id`, NUL-terminated, into `out_buf`.
+// `*out_buf_len` is the buffer's size on entry; on return, the bytes
+// written without the NUL. A buffer too small (or NULL) is
+// `INVALID_ARGUMENT`, nothing written, with `*out_buf_len` set to the size
+// needed (the value and its NUL), so a caller can ask with a zero length
+// first. Returns 0; `NOT_FOUND` if unset; `INVALID_ARGUMENT` if
+// `out_buf_len` is NULL. Thread-safe.
+//
+// ```c
+// char buf[4096];
+// size_t buf_len = sizeof(buf);
+// bex_engine_secret_get(engine, "bex.imdb", "api-key", buf, &buf_len);
+// ```
 int bex_engine_secret_get(const struct BexEngine *engine,
                           const char *plugin_id,
                           const char *key,
                           char *out_buf,
-                          size_t out_buf_len);
+                          size_t *out_buf_len);
 
 // Deletes secret `key` of `plugin_id`. Returns 0, `NOT_FOUND`, or another
 // error code. Thread-safe.

@@ -372,17 +372,26 @@ pub unsafe extern "C" fn bex_engine_secret_set(
     })
 }
 
-/// Copies secret `key` of `plugin_id`, NUL-terminated, into `out_buf` of
-/// `out_buf_len` bytes. Returns 0; `NOT_FOUND` if unset; `INVALID_ARGUMENT`
-/// if the buffer is NULL or too small (the message gives the size needed;
-/// nothing is written). Thread-safe.
+/// Copies secret `key` of `plugin_id`, NUL-terminated, into `out_buf`.
+/// `*out_buf_len` is the buffer's size on entry; on return, the bytes
+/// written without the NUL. A buffer too small (or NULL) is
+/// `INVALID_ARGUMENT`, nothing written, with `*out_buf_len` set to the size
+/// needed (the value and its NUL), so a caller can ask with a zero length
+/// first. Returns 0; `NOT_FOUND` if unset; `INVALID_ARGUMENT` if
+/// `out_buf_len` is NULL. Thread-safe.
+///
+/// ```c
+/// char buf[4096];
+/// size_t buf_len = sizeof(buf);
+/// bex_engine_secret_get(engine, "bex.imdb", "api-key", buf, &buf_len);
+/// ```
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bex_engine_secret_get(
     engine: *const BexEngine,
     plugin_id: *const c_char,
     key: *const c_char,
     out_buf: *mut c_char,
-    out_buf_len: usize,
+    out_buf_len: *mut usize,
 ) -> c_int {
     guard(ErrorCode::Internal.number(), || {
         // SAFETY: NULL or a live handle / NUL-terminated strings.
@@ -392,17 +401,25 @@ pub unsafe extern "C" fn bex_engine_secret_get(
                 e.engine
                     .get_secret(text(plugin_id, "plugin_id")?, text(key, "key")?)
             }?;
+            if out_buf_len.is_null() {
+                return Err(Error::InvalidArgument("out_buf_len is NULL".into()));
+            }
             let need = value.len() + 1;
-            if out_buf.is_null() || out_buf_len < need {
+            // SAFETY: non-NULL, and per the contract a valid size_t.
+            let have = unsafe { *out_buf_len };
+            if out_buf.is_null() || have < need {
+                // SAFETY: as above.
+                unsafe { *out_buf_len = need };
                 return Err(Error::InvalidArgument(format!(
-                    "out_buf must hold {need} bytes (the value and its NUL)"
+                    "out_buf must hold {need} bytes (the value and its NUL); *out_buf_len now says so"
                 )));
             }
             // SAFETY: out_buf has at least `need` writable bytes, per the
-            // caller's out_buf_len.
+            // caller's *out_buf_len; out_buf_len is valid as above.
             unsafe {
                 std::ptr::copy_nonoverlapping(value.as_ptr(), out_buf.cast::<u8>(), value.len());
                 *out_buf.add(value.len()) = 0;
+                *out_buf_len = value.len();
             }
             Ok(())
         });

@@ -249,18 +249,24 @@ void test_invalid_arguments(void) {
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
     CHECK(bex_engine_secret_set(e, HOSTILE, "api-key", "v") == 0, "secret_set");
     char buf[16];
-    EXPECT_INVALID(bex_engine_secret_get(NULL, HOSTILE, "api-key", buf, sizeof buf) ==
+    size_t len = sizeof buf;
+    EXPECT_INVALID(bex_engine_secret_get(NULL, HOSTILE, "api-key", buf, &len) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
-    EXPECT_INVALID(bex_engine_secret_get(e, NULL, "api-key", buf, sizeof buf) ==
+    EXPECT_INVALID(bex_engine_secret_get(e, NULL, "api-key", buf, &len) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
-    EXPECT_INVALID(bex_engine_secret_get(e, BAD_UTF8, "api-key", buf, sizeof buf) ==
+    EXPECT_INVALID(bex_engine_secret_get(e, BAD_UTF8, "api-key", buf, &len) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
-    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, NULL, buf, sizeof buf) ==
+    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, NULL, buf, &len) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
-    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, BAD_UTF8, buf, sizeof buf) ==
+    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, BAD_UTF8, buf, &len) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
-    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, "api-key", NULL, 16) ==
+    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, "api-key", buf, NULL) ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
+    /* NULL buffer, zero length: asks for the size ("v" and its NUL). */
+    len = 0;
+    EXPECT_INVALID(bex_engine_secret_get(e, HOSTILE, "api-key", NULL, &len) ==
+                   BEX_ERROR_CODE_INVALID_ARGUMENT);
+    CHECK(len == 2, "the size needed is %zu, want 2", len);
     EXPECT_INVALID(bex_engine_secret_delete(NULL, HOSTILE, "api-key") ==
                    BEX_ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_INVALID(bex_engine_secret_delete(e, NULL, "api-key") ==

@@ -422,21 +422,26 @@ void test_tvmaze_and_management(void) {
     CHECK(bex_engine_secret_set(e, HOSTILE, "api-key", value) == 0, "secret_set");
     CHECK(bex_engine_secret_set(e, HOSTILE, "undeclared", value) != 0,
           "secret_set of an undeclared key succeeded");
-    char buf[64];
-    CHECK(bex_engine_secret_get(e, HOSTILE, "api-key", buf, sizeof buf) == 0 &&
-              str_is(buf, value),
-          "secret_get: %s", buf);
+    /* Exactly as the spec's C example calls it: the length in and out. */
+    char buf[4096];
+    size_t buf_len = sizeof(buf);
+    CHECK(bex_engine_secret_get(e, HOSTILE, "api-key", buf, &buf_len) == 0 && str_is(buf, value) &&
+              buf_len == 12,
+          "secret_get: %s (%zu bytes)", buf, buf_len);
     char exact[13];
-    CHECK(bex_engine_secret_get(e, HOSTILE, "api-key", exact, sizeof exact) == 0 &&
-              str_is(exact, value),
+    size_t exact_len = sizeof exact;
+    CHECK(bex_engine_secret_get(e, HOSTILE, "api-key", exact, &exact_len) == 0 &&
+              str_is(exact, value) && exact_len == 12,
           "secret_get into a buffer of exactly the size");
     char small[12];
+    size_t small_len = sizeof small;
     memset(small, 'X', sizeof small);
-    int rc = bex_engine_secret_get(e, HOSTILE, "api-key", small, sizeof small);
+    int rc = bex_engine_secret_get(e, HOSTILE, "api-key", small, &small_len);
     char *msg = bex_engine_last_error(NULL);
     CHECK(rc == BEX_ERROR_CODE_INVALID_ARGUMENT &&
               bex_engine_last_error_code(NULL) == BEX_ERROR_CODE_INVALID_ARGUMENT,
           "secret_get into a small buffer: %d", rc);
+    CHECK(small_len == 13, "the size needed came back as %zu, want 13", small_len);
     CHECK(contains(msg, "13"), "the small-buffer message does not give the size: %s",
           msg ? msg : "(null)");
     bex_string_free(msg);
@@ -450,7 +455,8 @@ void test_tvmaze_and_management(void) {
     CHECK(str_is(keys, "api-key"), "secret_keys: %s", keys ? keys : "(null)");
     bex_string_free(keys);
     CHECK(bex_engine_secret_delete(e, HOSTILE, "api-key") == 0, "secret_delete");
-    CHECK(bex_engine_secret_get(e, HOSTILE, "api-key", buf, sizeof buf) ==
+    buf_len = sizeof buf;
+    CHECK(bex_engine_secret_get(e, HOSTILE, "api-key", buf, &buf_len) ==
               BEX_ERROR_CODE_NOT_FOUND,
           "secret_get after delete is not NOT_FOUND");
     CHECK(bex_engine_secret_delete(e, HOSTILE, "api-key") == BEX_ERROR_CODE_NOT_FOUND,
