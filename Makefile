@@ -92,7 +92,7 @@ endif
 CROSS_DIR  := $(TARGET_DIR)/$(TARGET)/debug
 CROSS_PKGS := gcc-$(GNU_$(TARGET)) g++-$(GNU_$(TARGET)) libc6-dev-$(DEB_$(TARGET))-cross qemu-user
 
-.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev dev-key repo demo test test-rust test-c \
+.PHONY: all lib lib-runtime lib-runtime-nojs cli header check-header plugins dev dev-key repo demo test-player mpv-header player-check test test-rust test-c \
         test-demo test-runtime bench size lint install install-files uninstall examples clean \
         wasm-target cbindgen fuzz cross test-cross cross-build cross-run rust-target soak
 
@@ -229,7 +229,8 @@ test-demo: dev plugins repo
 	BEX_BIN=$(abspath $(BEX_DEV)) CARGO_TARGET_DIR=$(abspath $(TARGET_DIR)) \
 	  $(CARGO) test --locked --manifest-path plugins/Cargo.toml
 
-test: wasm-target cbindgen plugins test-rust check-header test-c test-demo test-runtime examples
+test: wasm-target cbindgen plugins test-rust check-header test-c test-demo test-runtime examples \
+      test-player
 
 test-rust:
 	$(CARGO) test --locked
@@ -259,6 +260,45 @@ test-c: dev
 	  -o $(DEV_DIR)/c-soak-test
 	rm -rf $(DEV_DIR)/c-engine/soak-data
 	$(DEV_DIR)/c-soak-test $(DEV_DIR)/c-engine $(DEV_DIR)/c-engine $(SOAK_TEST_N) --no-rss-check
+
+# The playback check: examples/mpv (libmpv, headless) plays every shipped
+# plugin's stream from its replayed fixtures, the stream urls mapped to a
+# loopback server (tests/player/check.c) that serves media ffmpeg makes
+# here, refuses requests missing the stream's headers and logs them all;
+# the case without headers must fail. Needs ffmpeg, libmpv.so.2 and the
+# mpv header (the system's, from libmpv-dev, or libmpv-dev's header alone,
+# fetched once into TOOLS_DIR with `apt-get download`); skipped, in one
+# line, without them.
+PLAYER_DIR := $(TARGET_DIR)/player
+MPV_DEB_DIR := $(TOOLS_DIR)/libmpv-dev
+MPV_CFLAGS = $(if $(wildcard /usr/include/mpv/client.h),,-I$(abspath $(MPV_DEB_DIR))/usr/include)
+MPV_LIB = $(shell $(CC) -print-file-name=libmpv.so.2)
+test-player: dev plugins
+	@if ! command -v ffmpeg >/dev/null; then \
+	  echo "skipping the playback check: ffmpeg not found (install ffmpeg and libmpv2)"; \
+	elif [ ! -f "$(MPV_LIB)" ]; then \
+	  echo "skipping the playback check: libmpv.so.2 not found (install libmpv2 and ffmpeg)"; \
+	elif [ ! -f /usr/include/mpv/client.h ] && ! $(MAKE) --no-print-directory mpv-header >/dev/null 2>&1; then \
+	  echo "skipping the playback check: no mpv/client.h (install libmpv-dev, or let apt-get download fetch it)"; \
+	else $(MAKE) --no-print-directory player-check; fi
+
+mpv-header:
+	@test -f $(MPV_DEB_DIR)/usr/include/mpv/client.h || { rm -rf $(MPV_DEB_DIR) && mkdir -p $(MPV_DEB_DIR) \
+	  && cd $(MPV_DEB_DIR) && apt-get download libmpv-dev && dpkg-deb -x libmpv-dev_*.deb .; }
+	@test -f $(MPV_DEB_DIR)/usr/include/mpv/client.h
+
+player-check:
+	rm -rf $(PLAYER_DIR) && mkdir -p $(PLAYER_DIR)/media $(PLAYER_DIR)/work
+	ffmpeg -loglevel error -nostdin -f lavfi -i testsrc=size=160x120:rate=10 \
+	  -f lavfi -i sine=frequency=440:sample_rate=8000 -t 3 -c:v mpeg4 -c:a aac \
+	  -movflags +faststart $(PLAYER_DIR)/media/video.mp4
+	printf '1\n00:00:00,000 --> 00:00:02,000\nhello\n' > $(PLAYER_DIR)/media/subs.srt
+	printf 'WEBVTT\n\n00:00.000 --> 00:00:02.000\nhello\n' > $(PLAYER_DIR)/media/subs.vtt
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Iexamples/demo $(MPV_CFLAGS) \
+	  examples/mpv/player.c examples/demo/json.c $(DEV_DIR)/libbex_engine.a $(MPV_LIB) $(C_LIBS) \
+	  -o $(PLAYER_DIR)/mpv-player
+	$(CC) -std=c11 -Wall -Wextra -Werror -pthread tests/player/check.c -o $(PLAYER_DIR)/player-check
+	$(PLAYER_DIR)/player-check $(PLAYER_DIR)/mpv-player $(PLAYER_DIR)/media $(PLAYER_DIR)/work
 
 # The packages the C tests install, packed by the dev bex into PACK_DIR.
 c-packages: dev-key
