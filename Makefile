@@ -290,8 +290,15 @@ mpv-header:
 player-check:
 	rm -rf $(PLAYER_DIR) && mkdir -p $(PLAYER_DIR)/media $(PLAYER_DIR)/work
 	ffmpeg -loglevel error -nostdin -f lavfi -i testsrc=size=160x120:rate=10 \
-	  -f lavfi -i sine=frequency=440:sample_rate=8000 -t 3 -c:v mpeg4 -c:a aac \
+	  -f lavfi -i sine=frequency=440:sample_rate=8000 -t 3 -c:v libx264 -preset ultrafast -g 10 \
+	  -pix_fmt yuv420p -c:a aac \
 	  -movflags +faststart $(PLAYER_DIR)/media/video.mp4
+	@# HLS with AC-3 audio: AAC in MPEG-TS carries its encoder priming as a
+	@# start offset, which mpv's frame estimate would count as a frame.
+	mkdir -p $(PLAYER_DIR)/media/hls && ffmpeg -loglevel error -nostdin -f lavfi -i testsrc=size=160x120:rate=10 \
+	  -f lavfi -i sine=frequency=440:sample_rate=48000 -t 3 -c:v libx264 -preset ultrafast -g 10 \
+	  -pix_fmt yuv420p -c:a ac3 -muxdelay 0 -muxpreload 0 -f hls -hls_time 1 -hls_playlist_type vod \
+	  -hls_segment_filename $(PLAYER_DIR)/media/hls/seg%d.ts $(PLAYER_DIR)/media/hls/master.m3u8
 	printf '1\n00:00:00,000 --> 00:00:02,000\nhello\n' > $(PLAYER_DIR)/media/subs.srt
 	printf 'WEBVTT\n\n00:00.000 --> 00:00:02.000\nhello\n' > $(PLAYER_DIR)/media/subs.vtt
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Iexamples/demo $(MPV_CFLAGS) \

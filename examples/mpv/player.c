@@ -3,8 +3,8 @@
  *   mpv-player DATA_DIR CONFIG_JSON PACKAGE QUERY [--map FROM=TO]... [--no-headers]
  *
  * Installs PACKAGE, then through the C ABI: search QUERY, info of the first
- * result, its servers, the first server's streams; then plays the first
- * stream with libmpv, passing the stream's headers (one list entry per
+ * result, its servers, the first server's streams; then plays each stream
+ * with libmpv, passing the stream's headers (one list entry per
  * header: a comma inside a value never splits it), its subtitle tracks and
  * its audio tracks. mpv runs headless and untimed (no video or audio
  * output, no config files, no youtube-dl, no proxy from the environment).
@@ -13,7 +13,7 @@
  * --map FROM=TO rewrites urls starting with FROM (tests serve the fixture
  * hosts from a loopback server; a real player has no use for it).
  * --no-headers withholds the stream's headers (the check's negative case).
- * Exits 0 only if playback reached the end of the file. */
+ * Exits 0 only if playback of every stream reached the end of the file. */
 #include "bex_engine.h"
 #include "json.h"
 
@@ -184,12 +184,13 @@ static int play(const json *stream, int with_headers) {
     set_list(mpv, "audio-files", audio, n_audio);
     int ok = mpv_initialize(mpv) == 0;
     mpv_request_log_messages(mpv, getenv("MPV_PLAYER_LOG") ? getenv("MPV_PLAYER_LOG") : "warn");
-    /* Each new position: how many frames have been shown by now. */
+    /* At each new position: the frame shown, and how many the file has
+     * (HLS knows only once frames flow). */
     mpv_observe_property(mpv, 1, "time-pos", MPV_FORMAT_DOUBLE);
     const char *load[] = {"loadfile", url, NULL};
     ok = ok && mpv_command(mpv, load) == 0;
     double duration = 0;
-    int64_t frame = -1, frames = 0, video = 0, audios = 0, subtitles = 0, dropped = 0;
+    int64_t last = -1, shown = 0, frames = 0, decoder_dropped = 0, video = 0, audios = 0, subtitles = 0, dropped = 0;
     int reached_end = 0;
     while (ok) {
         mpv_event *ev = mpv_wait_event(mpv, 60);
@@ -201,12 +202,13 @@ static int play(const json *stream, int with_headers) {
             mpv_event_log_message *m = ev->data;
             fprintf(stderr, "mpv [%s] %s: %s", m->level, m->prefix, m->text);
         } else if (ev->event_id == MPV_EVENT_PROPERTY_CHANGE) {
-            int64_t n = -1;
-            mpv_get_property(mpv, "estimated-frame-number", MPV_FORMAT_INT64, &n);
-            frame = n > frame ? n : frame;
+            int64_t number = -1, count = -1;
+            mpv_get_property(mpv, "estimated-frame-number", MPV_FORMAT_INT64, &number);
+            mpv_get_property(mpv, "estimated-frame-count", MPV_FORMAT_INT64, &count);
+            last = number > last ? number : last;
+            frames = count > frames ? count : frames;
         } else if (ev->event_id == MPV_EVENT_FILE_LOADED) {
             mpv_get_property(mpv, "duration", MPV_FORMAT_DOUBLE, &duration);
-            mpv_get_property(mpv, "estimated-frame-count", MPV_FORMAT_INT64, &frames);
             int64_t count = 0;
             mpv_get_property(mpv, "track-list/count", MPV_FORMAT_INT64, &count);
             for (int64_t i = 0; i < count; i++) {
@@ -220,7 +222,12 @@ static int play(const json *stream, int with_headers) {
             }
         } else if (ev->event_id == MPV_EVENT_END_FILE) {
             mpv_event_end_file *end = ev->data;
+            /* The frames decoded: up to the last one shown (mpv numbers
+             * them from 0), less any the decoder or the output dropped. */
             mpv_get_property(mpv, "frame-drop-count", MPV_FORMAT_INT64, &dropped);
+            mpv_get_property(mpv, "decoder-frame-drop-count", MPV_FORMAT_INT64, &decoder_dropped);
+            dropped += decoder_dropped;
+            shown = last + 1 - dropped;
             reached_end = end->reason == MPV_END_FILE_REASON_EOF;
             if (!reached_end) {
                 fprintf(stderr, "playback ended early: %s\n", mpv_error_string(end->error));
@@ -230,7 +237,7 @@ static int play(const json *stream, int with_headers) {
     }
     printf("played %s\n  duration %.2f s, frames decoded %lld of %lld (%lld dropped), tracks: video "
            "%lld, audio %lld, subtitles %lld (of %d given), headers %d\n",
-           url, duration, (long long)frame + 1, (long long)frames, (long long)dropped, (long long)video,
+           url, duration, (long long)shown, (long long)frames, (long long)dropped, (long long)video,
            (long long)audios, (long long)subtitles, n_subs, n_headers);
     mpv_terminate_destroy(mpv);
     for (int i = 0; i < n_subs; i++) free(subs[i]);
@@ -293,8 +300,11 @@ int main(int argc, char **argv) {
     }
     json *streams = server ? await(bex_submit_stream(e, id, server, on_result, &r), &r, "stream") : NULL;
     if (json_len(streams) > 0) {
-        printf("%s: %s -> %s -> %s\n", id, argv[4], first, play_id);
-        ok = play(json_at(streams, 0), with_headers);
+        printf("%s: %s -> %s -> %s: %zu streams\n", id, argv[4], first, play_id, json_len(streams));
+        ok = 1;
+        for (size_t i = 0; i < json_len(streams); i++) {
+            ok &= play(json_at(streams, i), with_headers);
+        }
     } else {
         fprintf(stderr, "no stream to play\n");
     }

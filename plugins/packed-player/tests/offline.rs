@@ -93,11 +93,23 @@ fn stream_unpacks_the_player_setup() {
         "/fixtures/embed-nlotd-1968.body"
     ))
     .unwrap();
-    assert!(page.contains("',62,97,'") && !page.contains("512kb.mp4"));
+    assert!(page.contains("',62,101,'") && !page.contains("512kb.mp4"));
 
     let h = bex_pdk::harness!();
     let streams = stream(&h, "embed:nlotd-1968");
-    assert_eq!(streams.as_array().unwrap().len(), 1);
+    assert_eq!(streams.as_array().unwrap().len(), 2);
+    // The HLS rendition, second (360p, below the 480p file), with the same
+    // Referer and captions.
+    let hls = &streams[1];
+    assert_eq!(
+        hls["url"],
+        "https://player.example.org/hls/nlotd-1968/master.m3u8"
+    );
+    assert_eq!(hls["container"], "hls");
+    assert_eq!(hls["mime_type"], "application/vnd.apple.mpegurl");
+    assert_eq!(hls["quality"], 360);
+    assert_eq!(hls["headers"], streams[0]["headers"]);
+    assert_eq!(hls["subtitles"], streams[0]["subtitles"]);
     let s = &streams[0];
     assert_eq!(s["url"], MP4);
     assert_eq!(s["container"], "progressive");
