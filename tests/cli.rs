@@ -383,6 +383,19 @@ fn js_eval_and_call_print_json_or_the_typed_error() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
 
+    // A lone surrogate comes back escaped, as docs/js.md says (the CLI
+    // once re-parsed the result and refused it).
+    let lone = cli.path("lone.js");
+    std::fs::write(&lone, r#"'a\ud800b'"#).unwrap();
+    for args in [
+        &["js", "eval", s(&lone)][..],
+        &["--json", "js", "eval", s(&lone)],
+    ] {
+        let out = cli.run(args);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#""a\ud800b""#);
+    }
+
     let bad = cli.path("bad.js");
     std::fs::write(&bad, "let x = (;").unwrap();
     let msg = cli.fails(&["js", "eval", s(&bad)], ErrorCode::ScriptError);

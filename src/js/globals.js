@@ -95,7 +95,9 @@
       const code = String(handler);
       fn = () => (0, eval)(code);
     }
-    delay = Math.max(0, Math.trunc(Number(delay)) || 0);
+    // As browsers: the delay is a WebIDL `long` (ToInt32: 2**32 wraps to
+    // 0, 2**31 to a negative), and below 0 is 0.
+    delay = Math.max(0, Number(delay) | 0);
     const id = nextId++;
     timers.set(id, { fn, args, delay, due: now + delay, order: order++, repeat });
     return id;
@@ -122,7 +124,13 @@
     } else {
       timers.delete(id);
     }
-    next.fn.apply(undefined, next.args);
+    // An exception in a callback is reported, as browsers do, and the
+    // script goes on: one stray timer must not discard the result.
+    try {
+      next.fn.apply(undefined, next.args);
+    } catch (e) {
+      natives.log('error', 'Uncaught ' + text([e]));
+    }
     return true;
   };
   const clearAll = () => { timers.clear(); };

@@ -198,6 +198,52 @@ fn console_lines_are_captured_bounded() {
 }
 
 #[test]
+fn an_exception_in_a_timer_is_reported_and_the_script_goes_on() {
+    // As browsers: the error goes to the console, later timers still run,
+    // and the result stands.
+    let mut s = sandbox();
+    let out = s
+        .eval(
+            "setTimeout(() => { throw new TypeError('stray'); }, 0);\n\
+             setInterval(() => { throw 'again'; }, 5);\n\
+             new Promise((resolve) => setTimeout(() => resolve('still here'), 12))",
+            None,
+        )
+        .unwrap();
+    assert_eq!(out, r#""still here""#);
+    let (lines, _) = s.take_console();
+    let errors: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.level == ConsoleLevel::Error)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(
+        errors[0].starts_with("Uncaught TypeError: stray"),
+        "{errors:?}"
+    );
+    // The interval threw at 5 and 10, and ran no more once the result settled.
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[1].contains("again"), "{errors:?}");
+}
+
+#[test]
+fn timer_delays_wrap_as_a_webidl_long() {
+    // 2**32 ms is 0 (and 2**31 negative, so 0), not seven weeks: these run
+    // before a 1 ms timer, in the order they were set.
+    assert_eq!(
+        eval(
+            "const log = [];\n\
+             setTimeout(() => log.push('one ms'), 1);\n\
+             setTimeout(() => log.push('2**32'), 2 ** 32);\n\
+             setTimeout(() => log.push('2**31'), 2 ** 31);\n\
+             setTimeout(() => log.push('-5'), -5);\n\
+             new Promise((resolve) => setTimeout(() => resolve(log), 2))"
+        ),
+        r#"["2**32","2**31","-5","one ms"]"#
+    );
+}
+
+#[test]
 fn timers_run_in_web_order_on_virtual_time() {
     let src = r#"
         const log = [];

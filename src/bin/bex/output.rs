@@ -10,6 +10,9 @@ pub struct Report {
     pub text: String,
     /// Print `--json` output on one line (call results can be large).
     pub compact: bool,
+    /// JSON text printed as is in both modes (a script's result, which
+    /// may hold lone surrogates that `serde_json` cannot represent).
+    pub raw: Option<String>,
 }
 
 impl Report {
@@ -18,6 +21,17 @@ impl Report {
             json,
             text: text.into(),
             compact: false,
+            raw: None,
+        }
+    }
+
+    /// A report that is JSON text already, printed unchanged.
+    pub fn raw_json(json: String) -> Report {
+        Report {
+            json: serde_json::Value::Null,
+            text: String::new(),
+            compact: true,
+            raw: Some(json),
         }
     }
 
@@ -38,7 +52,9 @@ impl Output {
 
     pub fn success(&self, report: &Report) {
         let mut stdout = std::io::stdout().lock();
-        let _ = if self.json && report.compact {
+        let _ = if let Some(raw) = &report.raw {
+            writeln!(stdout, "{raw}")
+        } else if self.json && report.compact {
             writeln!(stdout, "{}", report.json)
         } else if self.json {
             writeln!(
