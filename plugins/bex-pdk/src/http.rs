@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::bindings::bex::plugin::http as wit;
+use crate::error::ErrorExt;
 use crate::types::PluginError;
 
 pub use wit::{CacheMode, Method};
@@ -139,11 +140,14 @@ impl Request {
     }
 
     /// Sends the request; any status outside 2xx (and 3xx when redirects
-    /// are not followed) becomes an error.
+    /// are not followed) becomes an error whose message ends with the
+    /// start of the response body (the API's own explanation, at most
+    /// [`MAX_ERROR_BODY`] characters).
     pub fn send(self) -> Result<Response, PluginError> {
         let follow = self.inner.follow_redirects;
         let response = self.send_any_status()?;
-        check_status(response.status, &response.final_url, follow)?;
+        check_status(response.status, &response.final_url, follow)
+            .map_err(|e| with_body(e, &response.body))?;
         Ok(response)
     }
 
@@ -227,6 +231,41 @@ pub fn check_status(status: u16, url: &str, redirects_followed: bool) -> Result<
     }
 }
 
+/// The most characters of an error response's body an error message
+/// keeps.
+pub const MAX_ERROR_BODY: usize = 200;
+
+/// `e` with the start of `body` appended: printable text only (control
+/// characters and runs of white space become one space), cut at
+/// [`MAX_ERROR_BODY`] characters with an ellipsis.
+pub fn with_body(e: PluginError, body: &[u8]) -> PluginError {
+    let text = String::from_utf8_lossy(body);
+    let mut excerpt = String::new();
+    let mut chars = 0;
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = !excerpt.is_empty();
+            continue;
+        }
+        if chars == MAX_ERROR_BODY {
+            excerpt.push('…');
+            break;
+        }
+        if space {
+            excerpt.push(' ');
+            chars += 1;
+            space = false;
+        }
+        excerpt.push(c);
+        chars += 1;
+    }
+    if excerpt.is_empty() {
+        return e;
+    }
+    e.map_message(|m| format!("{m}: {excerpt}"))
+}
+
 /// Percent-encodes a query or form component (RFC 3986 unreserved kept).
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -255,6 +294,33 @@ mod tests {
             .query_opt("y", None::<u32>)
             .query("z", "é");
         assert_eq!(r.url(), "https://a.example/s?x=1&z=%C3%A9");
+    }
+
+    #[test]
+    fn an_error_keeps_the_start_of_the_body() {
+        let e = with_body(
+            PluginError::Auth("u: HTTP 401".into()),
+            b"{\"status_message\": \"Invalid API key:\n\tyou must be granted a valid key.\"}",
+        );
+        assert!(
+            matches!(&e, PluginError::Auth(m) if m == "u: HTTP 401: {\"status_message\": \"Invalid API key: you must be granted a valid key.\"}"),
+            "{e:?}"
+        );
+        let long = with_body(PluginError::Network("u: HTTP 500".into()), &[b'x'; 5000]);
+        assert_eq!(
+            long.message().chars().count(),
+            "u: HTTP 500: ".len() + MAX_ERROR_BODY + 1
+        );
+        assert!(long.message().ends_with('…'));
+        // No body, or only white space: the message as it was.
+        let empty = with_body(PluginError::NotFound("u".into()), b" \r\n");
+        assert!(
+            matches!(&empty, PluginError::NotFound(m) if m == "u"),
+            "{empty:?}"
+        );
+        // Invalid UTF-8 and control characters do not reach the message.
+        let e = with_body(PluginError::Network("u".into()), b"\xffbad\x1b[31m");
+        assert_eq!(e.message(), "u: \u{fffd}bad [31m");
     }
 
     #[test]
