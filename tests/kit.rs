@@ -1,5 +1,5 @@
 //! The plugin kit's host-facing parts, seen from the engine: a panic's
-//! message and place reach the host log, the logging macros carry the
+//! message and place reach the host log and the call's error, the logging macros carry the
 //! plugin id and request id, kv JSON helpers commit with the call, a
 //! missing secret is an `auth` error that says how to set it, HTTP
 //! statuses become the documented error cases, and JavaScript round-trips
@@ -35,6 +35,13 @@ fn a_panic_reports_its_message_and_place_through_the_host_log() {
     let t = engine("", |c| c);
     let err = search(&t, "panic:boom").unwrap_err();
     assert_eq!(err.code(), ErrorCode::PluginFault, "{err}");
+    // The error itself says why, not just "unreachable instruction": what
+    // the CLI and the kit's test harness print without -v.
+    let text = err.to_string();
+    assert!(
+        text.contains("panicked at kit/src/lib.rs:") && text.contains("kit panic: boom"),
+        "{text}"
+    );
     let logs = t.logs();
     let panic = logs
         .iter()

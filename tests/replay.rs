@@ -105,3 +105,41 @@ fn recording_writes_the_time_of_the_exchange() {
     let at = file["recorded_at_ms"].as_u64().expect("recorded_at_ms");
     assert!(at >= before && at <= wall_ms(), "{before} <= {at}");
 }
+
+#[test]
+fn each_request_is_traced_at_debug_level_without_its_query() {
+    let dir = tempfile::tempdir().unwrap();
+    recording(
+        dir.path(),
+        "a.json",
+        "https://api.bex.test/feed?api_key=s3cret",
+        None,
+    );
+    let t = engine(dir.path());
+    t.search(ID, "fetch:https://api.bex.test/feed?api_key=s3cret")
+        .unwrap();
+    let logs = t.logs();
+    let trace = logs
+        .iter()
+        .find(|r| r.message.starts_with("http GET "))
+        .unwrap_or_else(|| panic!("no request trace in {logs:?}"));
+    assert_eq!(trace.level, bex_engine::LogLevel::Debug);
+    assert_eq!(trace.plugin, ID);
+    assert!(
+        trace
+            .message
+            .starts_with("http GET https://api.bex.test/feed?… -> 200, 2 bytes, "),
+        "{}",
+        trace.message
+    );
+    assert!(
+        trace.message.ends_with("ms (replayed)"),
+        "{}",
+        trace.message
+    );
+    // The query (here a key) never reaches the log.
+    assert!(
+        logs.iter().all(|r| !r.message.contains("s3cret")),
+        "{logs:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The panic hook: a panic's message and place go to the host log (the
-//! player sees them with the plugin's id and request id) before the call
-//! traps.
+//! player sees them with the plugin's id and request id) and to stderr in
+//! Rust's own form (`panicked at FILE:LINE:` and the message), which the
+//! engine puts in the call's `PLUGIN_FAULT` error, before the call traps.
 
 use std::sync::Once;
 
@@ -24,6 +25,10 @@ pub fn run<T>(operation: impl FnOnce() -> T) -> T {
                 .map(|l| format!(" at {}:{}", l.file(), l.line()))
                 .unwrap_or_default();
             write(Level::Error, &format!("panic{place}: {message}"));
+            // What the default hook prints: the engine reads the message
+            // from the call's stderr into the fault it reports, so an
+            // author sees it without -v.
+            eprintln!("panicked{place}:\n{message}");
         }));
     });
     operation()

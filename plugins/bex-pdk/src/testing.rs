@@ -112,6 +112,7 @@ impl Harness {
     }
 
     /// Sets a secret for the plugin (`bex set-key`).
+    #[track_caller]
     pub fn set_secret(&self, key: &str, value: &str) -> &Self {
         let mut c = Command::new(&self.bex);
         c.arg("--data-dir")
@@ -124,6 +125,7 @@ impl Harness {
     /// Runs `bex --json OPERATION <plugin id> ARGS...` against the fixtures
     /// and returns the result as JSON; panics if the call fails.
     /// `args[0]` is the operation (`search`, `info`, ...).
+    #[track_caller]
     pub fn call(&self, args: &[&str]) -> serde_json::Value {
         match self.try_call(args) {
             Ok(v) => v,
@@ -141,6 +143,7 @@ impl Harness {
     /// (`not_found`, `invalid_input`, `auth`, ... as docs/json.md names
     /// the cases): `PLUGIN_ERROR` whose message starts with `kind: `.
     /// Panics otherwise; returns the failure for further checks.
+    #[track_caller]
     pub fn call_err(&self, args: &[&str], kind: &str) -> Failure {
         let failure = match self.try_call(args) {
             Ok(v) => panic!("bex {} succeeded, expected {kind}: {v}", args.join(" ")),
@@ -158,6 +161,7 @@ impl Harness {
     }
 
     /// Like [`call`](Self::call), but returns a failure instead of panicking.
+    #[track_caller]
     pub fn try_call(&self, args: &[&str]) -> Result<serde_json::Value, Failure> {
         let (operation, rest) = args.split_first().expect("an operation");
         let out = Command::new(&self.bex)
@@ -259,4 +263,53 @@ fn manifest_id(manifest: &Path) -> String {
         .find_map(|l| l.strip_prefix("id:"))
         .map(|v| v.trim().trim_matches('"').to_string())
         .unwrap_or_else(|| panic!("{}: no `id:` line", manifest.display()))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A `bex` that fails every call with a JSON error, as the real one
+    /// does for a plugin error.
+    fn failing_bex(dir: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("bex");
+        std::fs::write(
+            &path,
+            "#!/bin/sh\necho '{\"error\":{\"code\":\"PLUGIN_FAULT\",\"number\":11,\"message\":\"boom\"}}' >&2\nexit 11\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_failing_call_points_at_the_test_line() {
+        let dir = std::env::temp_dir().join(format!("bex-pdk-harness-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let h = Harness {
+            bex: failing_bex(&dir),
+            data_dir: dir.clone(),
+            fixtures: dir.clone(),
+            id: "bex.x".into(),
+            global: Vec::new(),
+        };
+        static WHERE: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|info| {
+            WHERE
+                .lock()
+                .unwrap()
+                .extend(info.location().map(|l| l.line()));
+        }));
+        let line = line!() + 1;
+        let call = std::panic::catch_unwind(|| h.call(&["search", "q"]));
+        let line_err = line!() + 1;
+        let call_err = std::panic::catch_unwind(|| h.call_err(&["search", "q"], "not_found"));
+        std::panic::set_hook(previous);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(call.is_err() && call_err.is_err());
+        // Both panics name the test's lines, not the kit's.
+        assert_eq!(*WHERE.lock().unwrap(), [line, line_err]);
+    }
 }

@@ -167,6 +167,11 @@ impl HttpClient {
         }
     }
 
+    /// Whether `plugin`'s requests are served from recordings.
+    pub fn replaying(&self, plugin: &str) -> bool {
+        self.replay_for(plugin).is_some()
+    }
+
     /// The fixed time `plugin`'s clock reads in replay (see
     /// [`recording::Replay::clock_ms`]); `None` over the network.
     pub fn replay_clock_ms(&self, plugin: &str) -> Option<u64> {
@@ -428,6 +433,45 @@ impl HostState {
     }
 }
 
+/// `url` without its query string and fragment, for the log: queries
+/// often carry keys.
+fn without_query(url: &str) -> String {
+    match url.find(['?', '#']) {
+        Some(i) => format!("{}?…", &url[..i]),
+        None => url.to_string(),
+    }
+    .chars()
+    .take(300)
+    .collect()
+}
+
+impl HostState {
+    /// A debug line per request (`bex -v` shows them): method, url
+    /// without its query, status, body size, time, and whether it was
+    /// replayed or live.
+    fn trace_request(
+        &mut self,
+        what: &str,
+        response: &Result<wit::Response, wit::HttpError>,
+        started: std::time::Instant,
+    ) {
+        let ms = started.elapsed().as_millis();
+        let source = match &self.env.net {
+            Some(net) if net.client.replaying(&self.env.id) => "replayed",
+            Some(_) => "live",
+            None => "refused",
+        };
+        let outcome = match response {
+            Ok(r) => format!("{}, {} bytes", r.status, r.body.len()),
+            Err(e) => format!("failed: {e:?}"),
+        };
+        self.log.engine(
+            crate::host::log::LogLevel::Debug,
+            format!("http {what} -> {outcome}, {ms} ms ({source})"),
+        );
+    }
+}
+
 fn slot_refused(r: Refused) -> wit::HttpError {
     match r {
         Refused::Deadline => wit::HttpError::Timeout(
@@ -440,7 +484,10 @@ fn slot_refused(r: Refused) -> wit::HttpError {
 
 impl wit::Host for HostState {
     fn send_request(&mut self, req: wit::Request) -> HttpResult {
+        let started = std::time::Instant::now();
+        let what = format!("{} {}", method(req.method), without_query(&req.url));
         let response = self.send(req);
+        self.trace_request(&what, &response, started);
         // A cancelled request ends the call here, whatever the plugin
         // would make of the error.
         if CancelToken::current_cancelled() {
