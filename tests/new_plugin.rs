@@ -36,7 +36,17 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
     // 1. Scaffold.
     let out = run(tmp.path(), &data, BEX, &["new", "demo-source"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("created ./demo-source"));
-    let plugin = tmp.path().join("demo-source");
+    // Moved elsewhere before it is built, as a colleague's clone or CI
+    // would have it: nothing in it may name the machine that made it.
+    let elsewhere = tmp.path().join("another").join("machine");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let plugin = elsewhere.join("demo-source");
+    std::fs::rename(tmp.path().join("demo-source"), &plugin).unwrap();
+    let cargo_toml = std::fs::read_to_string(plugin.join("Cargo.toml")).unwrap();
+    assert!(
+        cargo_toml.contains("bex-pdk = { path = \"bex-pdk\" }"),
+        "{cargo_toml}"
+    );
     // 2. Build the component.
     run(
         &plugin,
@@ -152,4 +162,38 @@ fn every_capability_gets_its_export_and_manifest_entry() {
     // The contract travels with the plugin.
     let contract = std::fs::read_to_string(dir.join("wit/deps/bex-plugin/plugin.wit")).unwrap();
     assert_eq!(contract, include_str!("../wit/plugin.wit"));
+    // So does the kit: every file of plugins/bex-pdk/src, as it is, and
+    // the same dependencies as the plugins workspace gives it.
+    let kit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/bex-pdk");
+    let mut sources: Vec<_> = std::fs::read_dir(kit.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    sources.sort();
+    let mut vendored: Vec<_> = std::fs::read_dir(dir.join("bex-pdk/src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    vendored.sort();
+    assert_eq!(
+        vendored, sources,
+        "the kit's files and bex new's list differ (src/bin/bex/kit.rs)"
+    );
+    for name in &sources {
+        assert_eq!(
+            std::fs::read(dir.join("bex-pdk/src").join(name)).unwrap(),
+            std::fs::read(kit.join("src").join(name)).unwrap(),
+            "{name:?}"
+        );
+    }
+    let workspace = std::fs::read_to_string(kit.join("../Cargo.toml")).unwrap();
+    let vendored_toml = std::fs::read_to_string(dir.join("bex-pdk/Cargo.toml")).unwrap();
+    for dep in ["wit-bindgen = ", "serde = ", "serde_json = "] {
+        let line = |text: &str| {
+            text.lines()
+                .find(|l| l.starts_with(dep))
+                .map(str::to_string)
+        };
+        assert_eq!(line(&vendored_toml), line(&workspace), "{dep}");
+    }
 }

@@ -101,7 +101,7 @@ pub struct New {
     /// where to create the NAME directory (default: here)
     #[argh(option)]
     pub dir: Option<PathBuf>,
-    /// the plugin kit, plugins/bex-pdk of a BEX checkout (default: the checkout this bex was built from)
+    /// use the plugin kit of a BEX checkout (PATH/TO/plugins/bex-pdk) instead of vendoring it into the plugin (the default)
     #[argh(option)]
     pub pdk: Option<PathBuf>,
 }

@@ -6,6 +6,7 @@ mod calls;
 mod commands;
 mod js;
 mod keys;
+mod kit;
 mod new;
 mod output;
 mod precompile;

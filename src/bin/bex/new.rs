@@ -15,9 +15,6 @@ use crate::output::Report;
 /// The contract, copied into each new plugin's `wit/deps`.
 const CONTRACT: &str = include_str!("../../../wit/plugin.wit");
 
-/// The kit of the checkout this `bex` was built from.
-const PDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/plugins/bex-pdk");
-
 /// Capabilities as `--capabilities` names them, with the contract's
 /// interface (also `export_plugin!`'s name), the kit's trait and the stub
 /// a capability without a template starts with.
@@ -132,16 +129,20 @@ pub fn run(c: &New) -> Result<Report> {
     if root.exists() {
         return Err(invalid(format!("{} already exists", root.display())));
     }
+    // The kit: vendored into the plugin (it builds anywhere), or a kit
+    // checkout's when asked (kit development).
     let pdk = match &c.pdk {
-        Some(p) => p.clone(),
-        None if Path::new(PDK).join("Cargo.toml").is_file() => PathBuf::from(PDK),
-        None => {
-            return Err(invalid(format!(
-                "the plugin kit is not at {PDK} (this bex was built elsewhere): pass --pdk PATH/TO/plugins/bex-pdk"
-            )));
+        Some(p) => {
+            if !p.join("Cargo.toml").is_file() {
+                return Err(invalid(format!(
+                    "{} is not the plugin kit (no Cargo.toml): pass PATH/TO/plugins/bex-pdk",
+                    p.display()
+                )));
+            }
+            std::fs::canonicalize(p).map_err(|e| io(p, e))?
         }
+        None => PathBuf::from("bex-pdk"),
     };
-    let pdk = std::fs::canonicalize(&pdk).map_err(|e| io(&pdk, e))?;
 
     let has = |n: &str| caps.iter().any(|(c, ..)| *c == n);
     let title = title_case(name);
@@ -251,6 +252,13 @@ pub fn run(c: &New) -> Result<Report> {
             404,
             NOT_FOUND_BODY,
         ));
+    }
+    if c.pdk.is_none() {
+        files.extend(
+            crate::kit::FILES
+                .iter()
+                .map(|(path, text)| (Path::new("bex-pdk").join(path), text.to_string())),
+        );
     }
     for (path, text) in &files {
         let path = root.join(path);
