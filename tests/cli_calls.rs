@@ -261,3 +261,53 @@ fn record_flag_writes_recordings() {
     );
     assert!(rec.is_dir());
 }
+
+#[test]
+fn bex_run_calls_a_build_without_installing_it() {
+    // A fresh data directory: nothing installed, and nothing after.
+    let fixtures = common::root().join("plugins/tvmaze/fixtures");
+    let cli = Cli::new().with(&["--replay".as_ref(), fixtures.as_os_str()]);
+    let (manifest, wasm) = common::tvmaze();
+    let manifest_path = cli.path("manifest.yaml");
+    std::fs::write(&manifest_path, &manifest).unwrap();
+    let wasm_path = cli.path("bex_tvmaze.wasm");
+    std::fs::write(&wasm_path, &wasm).unwrap();
+    let package = cli.path("tvmaze.bex");
+    bex_engine::pack(&manifest, wasm)
+        .unwrap()
+        .write_file(&package, &PackageLimits::default())
+        .unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+
+    // From the package, and from the component and its manifest; twice
+    // in a row (the edit-build-run loop), with no flag.
+    for _ in 0..2 {
+        let page = cli.json(&["run", &s(&package), "search", "girls"]);
+        assert_eq!(page["items"][0]["title"], "Girls");
+        let info = cli.json(&[
+            "run",
+            &s(&wasm_path),
+            "--manifest",
+            &s(&manifest_path),
+            "info",
+            "show:139",
+        ]);
+        assert_eq!(info["title"], "Girls");
+    }
+    assert_eq!(cli.json(&["list"]), json!([]));
+    // What is not a call, or a call without its arguments, says so.
+    let e = cli.fails(&["run", &s(&package), "list"], ErrorCode::InvalidArgument);
+    assert!(e.contains("not a plugin call"), "{e}");
+    let e = cli.fails(&["run", &s(&package), "search"], ErrorCode::InvalidArgument);
+    assert!(e.contains("query"), "{e}");
+    // The plugin's own errors come back as for an installed plugin, with
+    // the start of the API's error body.
+    let e = cli.fails(
+        &["run", &s(&package), "info", "show:999999"],
+        ErrorCode::PluginError,
+    );
+    assert!(
+        e.contains("not_found: ") && e.contains("HTTP 404: {"),
+        "{e}"
+    );
+}

@@ -54,6 +54,23 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
         &cargo,
         &["build", "--target", "wasm32-wasip2", "--release"],
     );
+    // 2b. Try it straight from the build, nothing installed.
+    let out = run(
+        &plugin,
+        &data,
+        BEX,
+        &[
+            "--json",
+            "--replay",
+            "fixtures",
+            "run",
+            "target/wasm32-wasip2/release/demo_source.wasm",
+            "search",
+            "example",
+        ],
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["items"][0]["title"], "Example Title");
     // 3. Pack it.
     let wasm = "target/wasm32-wasip2/release/demo_source.wasm";
     run(

@@ -59,6 +59,7 @@ pub enum Command {
     Available(crate::repos::AvailableArgs),
     Update(crate::repos::Update),
     Rollback(Rollback),
+    Run(crate::run::Run),
     Precompile(Precompile),
     Uninstall(Uninstall),
     List(List),

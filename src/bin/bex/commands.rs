@@ -39,6 +39,7 @@ pub fn run(args: &Args) -> Result<Report> {
         Command::Repo(c) => crate::repos::repo(|| engine(args), c),
         Command::Available(c) => crate::repos::available(&engine(args)?, c),
         Command::Update(c) => crate::repos::update(&engine(args)?, c),
+        Command::Run(c) => crate::run::run(args, c),
         Command::Rollback(c) => {
             let r = engine(args)?.rollback(&c.id)?;
             let text = format!(
@@ -165,6 +166,11 @@ fn engine(args: &Args) -> Result<Engine> {
             ))
         })?,
     };
+    engine_at(args, dir)
+}
+
+/// An engine over `dir` with the global options of `args`.
+pub fn engine_at(args: &Args, dir: PathBuf) -> Result<Engine> {
     let mut config = EngineConfig::new(dir)
         .allow_unsigned_packages(!args.signed_only)
         .allow_private_networks(args.allow_private_networks);

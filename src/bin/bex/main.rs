@@ -11,6 +11,7 @@ mod new;
 mod output;
 mod precompile;
 mod repos;
+mod run;
 
 use std::process::ExitCode;
 
