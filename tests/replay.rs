@@ -143,3 +143,39 @@ fn each_request_is_traced_at_debug_level_without_its_query() {
         "{logs:?}"
     );
 }
+
+#[test]
+fn an_inline_body_may_be_a_json_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, url: &str, body: serde_json::Value| {
+        let file = serde_json::json!({
+            "bex_recording": 1,
+            "request": {"method": "GET", "url": url},
+            "response": {"status": 200, "body": body},
+        });
+        std::fs::write(dir.path().join(name), file.to_string()).unwrap();
+    };
+    // A JSON answer written as JSON (no escaping), a string as text, and
+    // a query encoded as the kit encodes it (%20, not +).
+    write(
+        "object.json",
+        "https://api.bex.test/search?q=night%20of",
+        serde_json::json!({"results": [{"id": 1, "name": "Night \"Of\""}]}),
+    );
+    write(
+        "text.json",
+        "https://api.bex.test/plain",
+        serde_json::json!("{not json"),
+    );
+    let t = engine(dir.path());
+    let got = title(
+        &t.search(ID, "fetch:https://api.bex.test/search?q=night%20of")
+            .unwrap(),
+    );
+    assert_eq!(
+        got,
+        r#"200 https://api.bex.test/search?q=night%20of {"results":[{"id":1,"name":"Night \"Of\""}]}"#
+    );
+    let got = title(&t.search(ID, "fetch:https://api.bex.test/plain").unwrap());
+    assert_eq!(got, "200 https://api.bex.test/plain {not json");
+}

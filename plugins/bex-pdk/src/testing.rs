@@ -167,7 +167,7 @@ impl Harness {
         let out = Command::new(&self.bex)
             .arg("--data-dir")
             .arg(&self.data_dir)
-            .arg("--replay")
+            .arg(fixtures_mode())
             .arg(&self.fixtures)
             .arg("--json")
             .args(&self.global)
@@ -263,6 +263,16 @@ fn manifest_id(manifest: &Path) -> String {
         .find_map(|l| l.strip_prefix("id:"))
         .map(|v| v.trim().trim_matches('"').to_string())
         .unwrap_or_else(|| panic!("{}: no `id:` line", manifest.display()))
+}
+
+/// `--replay` (tests run offline), or `--record` when `BEX_RECORD` is set
+/// to anything but empty or `0`: the tests then call the live source and
+/// save what it answers into `fixtures/`.
+fn fixtures_mode() -> &'static str {
+    match std::env::var("BEX_RECORD") {
+        Ok(v) if !v.is_empty() && v != "0" => "--record",
+        _ => "--replay",
+    }
 }
 
 #[cfg(all(test, unix))]

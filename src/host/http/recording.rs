@@ -48,9 +48,10 @@ struct RecordedResponse {
     /// Response body in a file beside this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body_file: Option<String>,
-    /// Or inline, as UTF-8 text (handy for hand-written fixtures).
+    /// Or inline (handy for hand-written fixtures): a string is the body
+    /// as UTF-8 text; any other JSON value is the body as that JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
+    body: Option<serde_json::Value>,
 }
 
 /// What identifies an exchange.
@@ -153,7 +154,8 @@ fn load_one(dir: &Path, path: &Path) -> Result<(Key, HopResponse, Option<u64>), 
         (Some(name), None) => {
             std::fs::read(dir.join(&name)).map_err(|e| format!("body_file {name}: {e}"))?
         }
-        (None, Some(text)) => text.into_bytes(),
+        (None, Some(serde_json::Value::String(text))) => text.into_bytes(),
+        (None, Some(json)) => serde_json::to_vec(&json).expect("a JSON value serializes"),
         (None, None) => Vec::new(),
         (Some(_), Some(_)) => return Err("give either body or body_file, not both".into()),
     };
