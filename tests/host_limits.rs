@@ -270,3 +270,39 @@ fn a_raised_ceiling_gives_a_manifest_more_than_the_default() {
         ["network.rate_per_minute 20000 lowered to the engine ceiling 6000"]
     );
 }
+
+#[test]
+fn a_burst_lets_one_call_make_its_requests_and_rate_per_second_reads() {
+    // 60 a minute: the default burst is 6, so the seventh request of a
+    // quick run is refused; burst 7 lets all seven through.
+    for (network, served) in [
+        ("  rate_per_minute: 60", 6),
+        ("  rate_per_second: 1\n  burst: 7", 7),
+    ] {
+        let (s, t) = networked(network, |c| c);
+        let url = s.url("api.bex.test", "/ok");
+        let ok = (0..7)
+            .filter(|_| t.search(ID, &format!("fetch:{url}")).is_ok())
+            .count();
+        assert_eq!(ok, served, "{network}");
+        assert_eq!(s.hits("/ok"), served, "{network}");
+    }
+    // Per second reads as sixty times that a minute.
+    let manifest = Hostile {
+        network: "  rate_per_second: 3",
+        ..Hostile::default()
+    }
+    .manifest();
+    let package = bex_engine::pack(&manifest, common::wasm("bex_hostile")).unwrap();
+    assert_eq!(package.manifest().network.rate_per_minute, 180);
+    assert_eq!(package.manifest().network.burst_size(), 18);
+    // Both spellings of the rate is a manifest error naming the field.
+    let manifest = Hostile {
+        network: "  rate_per_minute: 60\n  rate_per_second: 1",
+        ..Hostile::default()
+    }
+    .manifest();
+    let e = bex_engine::pack(&manifest, common::wasm("bex_hostile")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidManifest);
+    assert!(e.to_string().contains("rate_per_second"), "{e}");
+}

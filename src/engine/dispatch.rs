@@ -329,6 +329,14 @@ impl Inner {
                 *v = max;
             }
         }
+        // Never more at once than a minute's worth of the rate it got.
+        if let Some(b) = n.burst.filter(|b| *b > n.rate_per_minute) {
+            notes.push(format!(
+                "network.burst {b} lowered to the rate per minute {}",
+                n.rate_per_minute
+            ));
+            n.burst = Some(n.rate_per_minute);
+        }
         n
     }
 

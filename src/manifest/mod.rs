@@ -130,6 +130,17 @@ pub struct Network {
     pub concurrent: u32,
     /// Requests allowed per minute (token bucket).
     pub rate_per_minute: u32,
+    /// Requests that may go at once before the rate applies (the bucket's
+    /// size); `None`: a tenth of the per-minute rate, at least one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+}
+
+impl Network {
+    /// The bucket's size: [`Network::burst`], or a tenth of the rate.
+    pub fn burst_size(&self) -> u32 {
+        self.burst.unwrap_or((self.rate_per_minute / 10).max(1))
+    }
 }
 
 impl Network {

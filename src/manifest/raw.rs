@@ -58,6 +58,8 @@ pub(super) struct RawNetwork {
     pub hosts: Vec<String>,
     pub concurrent: Option<i64>,
     pub rate_per_minute: Option<i64>,
+    pub rate_per_second: Option<i64>,
+    pub burst: Option<i64>,
 }
 
 /// `storage: true`, `storage: false`, or `storage: { quota_kb: N }`.

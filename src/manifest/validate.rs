@@ -22,6 +22,8 @@ const MAX_CONCURRENT: i64 = 256;
 /// Most a manifest may ask; an engine lowers it to its own ceiling
 /// (`EngineConfig::network_ceilings`, 6000 by default).
 const MAX_RATE_PER_MINUTE: i64 = 600_000;
+/// Largest `network.burst`.
+const MAX_BURST: i64 = 10_000;
 const MAX_QUOTA_KB: i64 = 64 * 1024;
 const MAX_SECRETS: usize = 32;
 const MAX_SECRET_NAME: usize = 64;
@@ -228,14 +230,29 @@ fn network(n: &RawNetwork) -> Rule<Network> {
         None => DEFAULT_CONCURRENT,
         Some(c) => in_range("network.concurrent", c, 1, MAX_CONCURRENT)? as u32,
     };
-    let rate_per_minute = match n.rate_per_minute {
-        None => DEFAULT_RATE_PER_MINUTE,
-        Some(r) => in_range("network.rate_per_minute", r, 1, MAX_RATE_PER_MINUTE)? as u32,
+    let rate_per_minute = match (n.rate_per_minute, n.rate_per_second) {
+        (Some(_), Some(_)) => {
+            return Err(ManifestError::field(
+                "network.rate_per_second",
+                "give rate_per_minute or rate_per_second, not both",
+            ));
+        }
+        (None, None) => DEFAULT_RATE_PER_MINUTE,
+        (Some(r), None) => in_range("network.rate_per_minute", r, 1, MAX_RATE_PER_MINUTE)? as u32,
+        (None, Some(r)) => {
+            in_range("network.rate_per_second", r, 1, MAX_RATE_PER_MINUTE / 60)? as u32 * 60
+        }
     };
+    let burst = n
+        .burst
+        .map(|b| in_range("network.burst", b, 1, MAX_BURST))
+        .transpose()?
+        .map(|b| b as u32);
     Ok(Network {
         hosts,
         concurrent,
         rate_per_minute,
+        burst,
     })
 }
 

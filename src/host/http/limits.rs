@@ -4,7 +4,8 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Requests per minute, with bursts of a tenth of a minute's worth.
+/// Requests per minute, with bursts of the manifest's `network.burst` (a
+/// tenth of a minute's worth by default). It refuses, never waits.
 pub(crate) struct TokenBucket {
     state: Mutex<(f64, Instant)>,
     capacity: f64,
@@ -12,8 +13,9 @@ pub(crate) struct TokenBucket {
 }
 
 impl TokenBucket {
-    pub fn per_minute(rate: u32) -> TokenBucket {
-        let capacity = f64::from((rate / 10).max(1));
+    /// `rate` a minute, `burst` at once.
+    pub fn new(rate: u32, burst: u32) -> TokenBucket {
+        let capacity = f64::from(burst.max(1));
         TokenBucket {
             state: Mutex::new((capacity, Instant::now())),
             capacity,
@@ -43,13 +45,17 @@ mod tests {
 
     #[test]
     fn bucket_allows_a_burst_then_refuses() {
-        let b = TokenBucket::per_minute(30);
+        let b = TokenBucket::new(30, 3);
         assert!(b.try_take());
         assert!(b.try_take());
         assert!(b.try_take());
         assert!(!b.try_take(), "burst is rate/10");
-        let one = TokenBucket::per_minute(1);
+        let one = TokenBucket::new(1, 1);
         assert!(one.try_take());
         assert!(!one.try_take());
+        // A burst of 7 at 60 a minute: the seven requests of one call.
+        let seven = TokenBucket::new(60, 7);
+        assert!((0..7).all(|_| seven.try_take()));
+        assert!(!seven.try_take());
     }
 }

@@ -203,7 +203,7 @@ pub(crate) struct PluginNet {
 impl PluginNet {
     pub fn new(client: Arc<HttpClient>, plugin: &str, policy: Network) -> PluginNet {
         PluginNet {
-            bucket: TokenBucket::per_minute(policy.rate_per_minute),
+            bucket: TokenBucket::new(policy.rate_per_minute, policy.burst_size()),
             permits: Permits::new(policy.concurrent),
             cache: Mutex::new(ResponseCache::default()),
             transport: client.transport(plugin),
