@@ -102,6 +102,27 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
     let out = run(&plugin, &data, &cargo, &["test"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("test result: ok. 4 passed"), "{text}");
+
+    // A capability name the kit does not know fails the build with the
+    // names it does know (the manifest's).
+    let lib = plugin.join("src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, source.replace("[search, info]", "[search, infos]")).unwrap();
+    let out = Command::new(&cargo)
+        .args(["build", "--target", "wasm32-wasip2", "--release"])
+        .current_dir(&plugin)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("`infos` is not a capability")
+            && stderr
+                .contains("home, category, search, info, servers, stream, subtitles, articles"),
+        "{stderr}"
+    );
 }
 
 fn bex_new(dir: &Path, args: &[&str]) -> Output {
@@ -174,7 +195,7 @@ fn every_capability_gets_its_export_and_manifest_entry() {
         "{manifest}"
     );
     let source = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
-    assert!(source.contains("export_plugin!(Plugin: [home, category, search, info, servers, streams, subtitles, articles])"));
+    assert!(source.contains("export_plugin!(Plugin: [home, category, search, info, servers, stream, subtitles, articles])"));
     assert!(source.contains("impl bex_pdk::Streams for Plugin"));
     // The contract travels with the plugin.
     let contract = std::fs::read_to_string(dir.join("wit/deps/bex-plugin/plugin.wit")).unwrap();

@@ -33,7 +33,7 @@ use bex_pdk::{
 
 struct Archive;
 
-bex_pdk::export_plugin!(Archive: [search, info, servers, streams]);
+bex_pdk::export_plugin!(Archive: [search, info, servers, stream]);
 
 impl bex_pdk::Search for Archive {
     fn search(

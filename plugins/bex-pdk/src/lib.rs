@@ -127,9 +127,11 @@ pub trait Articles {
 /// bex_pdk::export_plugin!(TvMaze: [search]);
 /// ```
 ///
-/// The list names the capabilities: `home`, `category`, `search`, `info`,
-/// `servers`, `streams`, `subtitles`, `articles`; each needs the matching
-/// trait. A panic inside an operation is reported through the host log
+/// The list names the capabilities as the manifest's `provides` does:
+/// `home`, `category`, `search`, `info`, `servers`, `stream`, `subtitles`,
+/// `articles` (`streams`, the contract's interface name, is accepted too);
+/// each needs the matching trait. Another name is a compile error that
+/// lists them. A panic inside an operation is reported through the host log
 /// before the call traps.
 #[macro_export]
 macro_rules! export_plugin {
@@ -192,6 +194,9 @@ macro_rules! export_plugin {
             }
         }
     };
+    (@impl $plugin:ident, stream) => {
+        $crate::export_plugin!(@impl $plugin, streams);
+    };
     (@impl $plugin:ident, streams) => {
         impl bex_plugin_bindings::exports::bex::plugin::streams::Guest for $plugin {
             fn resolve_stream(ctx: $crate::RequestContext, server: $crate::Server) -> $crate::Result<Vec<$crate::StreamSource>> {
@@ -218,5 +223,12 @@ macro_rules! export_plugin {
                 $crate::run(|| <$plugin as $crate::Articles>::search_articles(ctx, query, page))
             }
         }
+    };
+    (@impl $plugin:ident, $other:ident) => {
+        compile_error!(concat!(
+            "export_plugin!: `",
+            stringify!($other),
+            "` is not a capability; use the names of the manifest's `provides`: home, category, search, info, servers, stream, subtitles, articles"
+        ));
     };
 }

@@ -187,7 +187,8 @@ pub fn run(c: &New) -> Result<Report> {
             _ => impls.push_str(stub),
         }
     }
-    let cap_list: Vec<&str> = caps.iter().map(|(_, i, _)| *i).collect();
+    // The macro takes the manifest's names (one name per capability).
+    let cap_list: Vec<&str> = caps.iter().map(|(n, ..)| *n).collect();
     let base_attr = if has("search") || has("info") {
         ""
     } else {
