@@ -158,9 +158,25 @@
       case '[object BigInt]': out = Object(v.valueOf()); break;
       case '[object Date]': out = new Date(v.getTime()); break;
       case '[object RegExp]': out = new RegExp(v.source, v.flags); break;
-      case '[object ArrayBuffer]': out = v.slice(0); break;
+      case '[object ArrayBuffer]': {
+        if (v.detached) throw new DOMException('a detached ArrayBuffer could not be cloned', 'DataCloneError');
+        if (v.resizable) {
+          // Resizable stays resizable, to the same maximum.
+          out = new ArrayBuffer(v.byteLength, { maxByteLength: v.maxByteLength });
+          new Uint8Array(out).set(new Uint8Array(v));
+        } else {
+          out = v.slice(0);
+        }
+        break;
+      }
       case '[object DataView]': {
-        out = new DataView(clone(v.buffer, memo), v.byteOffset, v.byteLength);
+        let length;
+        try {
+          length = v.byteLength;
+        } catch (e) {
+          throw new DOMException('an out-of-bounds DataView could not be cloned', 'DataCloneError');
+        }
+        out = new DataView(clone(v.buffer, memo), v.byteOffset, length);
         break;
       }
       case '[object Map]': {
@@ -203,7 +219,21 @@
     memo.set(v, out);
     return out;
   };
-  define('structuredClone', (value) => clone(value, new Map()));
+  // `transfer`: the listed ArrayBuffers move to the clone, detached here.
+  define('structuredClone', (value, options) => {
+    const transfer = options == null || options.transfer === undefined ? [] : [...options.transfer];
+    for (let i = 0; i < transfer.length; i++) {
+      const b = transfer[i];
+      if (Object.prototype.toString.call(b) !== '[object ArrayBuffer]') {
+        throw new DOMException('only ArrayBuffers can be transferred', 'DataCloneError');
+      }
+      if (b.detached) throw new DOMException('a detached ArrayBuffer cannot be transferred', 'DataCloneError');
+      if (transfer.indexOf(b) !== i) throw new DOMException('an ArrayBuffer is listed twice in transfer', 'DataCloneError');
+    }
+    const out = clone(value, new Map());
+    for (const b of transfer) b.transfer();
+    return out;
+  });
 
   const origin = natives.now();
   define('performance', Object.freeze({

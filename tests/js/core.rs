@@ -308,6 +308,45 @@ fn the_web_globals_are_there() {
 }
 
 #[test]
+fn structured_clone_transfers_keeps_resizable_buffers_and_refuses_what_it_cannot_clone() {
+    assert_eq!(
+        eval(
+            "const b = new ArrayBuffer(4, { maxByteLength: 16 });\n\
+             new Uint8Array(b).set([1, 2, 3, 4]);\n\
+             const view = new Uint8Array(b, 1, 2);\n\
+             const c = structuredClone({ b, view }, { transfer: [b] });\n\
+             [b.detached, c.b.byteLength, c.b.resizable, c.b.maxByteLength,\n\
+              Array.from(c.view), c.view.buffer === c.b]"
+        ),
+        "[true,4,true,16,[2,3],true]"
+    );
+    for (src, what) in [
+        (
+            "structuredClone(1, { transfer: [new Uint8Array(2)] })",
+            "a view",
+        ),
+        (
+            "const b = new ArrayBuffer(1); structuredClone(b, { transfer: [b, b] })",
+            "twice",
+        ),
+        (
+            "const b = new ArrayBuffer(1); b.transfer(); structuredClone(b)",
+            "detached",
+        ),
+        (
+            "const b = new ArrayBuffer(8, { maxByteLength: 8 }); const d = new DataView(b, 4, 4); b.resize(2); structuredClone(d)",
+            "out of bounds",
+        ),
+    ] {
+        let e = sandbox().eval(src, None).unwrap_err();
+        assert!(
+            matches!(&e, JsError::Exception { message, .. } if message.starts_with("DataCloneError")),
+            "{what}: {e:?}"
+        );
+    }
+}
+
+#[test]
 fn structured_clone_copies_deeply_and_refuses_functions() {
     let src = r#"
         const a = { d: new Date(5), m: new Map([[1, { x: 1 }]]), s: new Set([1]), b: new Uint8Array([1, 2]), r: /x/g };

@@ -309,3 +309,27 @@ fn only_crypto_is_global_and_keys_hide_their_bytes() {
         "0,0,TypeErrorTypeError,ok,InvalidAccessError,true,[object SubtleCrypto]"
     );
 }
+
+#[test]
+fn the_algorithm_is_normalized_before_the_data_is_read() {
+    // The current spec reads the data after normalizing the algorithm: a
+    // name getter that changes the bytes changes what is digested, signed
+    // and encrypted (WPT's "algorithm getter mutates data" cases).
+    let out = js(r#"(async () => {
+        const data = new Uint8Array([1, 2, 3]);
+        const alg = { get name() { data[0] = 9; return 'SHA-256'; } };
+        const a = hex(await S.digest(alg, data));
+        const b = hex(await S.digest('SHA-256', new Uint8Array([9, 2, 3])));
+        const key = await S.importKey('raw', rep(7, 32), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+        const msg = new Uint8Array([1]);
+        const hmac = { get name() { msg[0] = 2; return 'HMAC'; } };
+        const s1 = hex(await S.sign(hmac, key, msg));
+        const s2 = hex(await S.sign('HMAC', key, new Uint8Array([2])));
+        return (a === b) + ' ' + (s1 === s2);
+    })()"#);
+    assert_eq!(out, "true true");
+    // A data argument of the wrong type is still a TypeError before any
+    // algorithm is looked at.
+    let e = js_err("S.digest('NO-SUCH-HASH', 'not bytes')");
+    assert!(e.starts_with("TypeError"), "{e}");
+}

@@ -100,6 +100,13 @@
     return binary(v, 0, apply(abLength, v, []));
   };
 
+  // The WebIDL check of a BufferSource argument, before the method's steps
+  // (which copy its bytes only after normalizing the algorithm, as the
+  // current spec orders them: an algorithm getter may change the data).
+  const checkSource = (v, what) => {
+    if (!isView(v) && !isArrayBuffer(v)) throw new TypeErr(`${what} is not an ArrayBuffer, TypedArray or DataView`);
+  };
+
   // ---- Algorithm normalization ----
   const asciiUpper = (s) => {
     let r = '';
@@ -284,8 +291,9 @@
   const GCM_TAGS = [32, 64, 96, 104, 112, 120, 128];
   const cipher = (op, algorithm, key, data) => {
     const s = slotOf(key, 'key');
-    const bin = bytesOf(data, 'data');
+    checkSource(data, 'data');
     const alg = normalize(op, algorithm);
+    const bin = bytesOf(data, 'data');
     checkKey(s, alg.name, op);
     const encrypt = op === 'encrypt';
     if (alg.name === 'AES-CBC') return use(s, 'cbc', [encrypt, alg.iv, bin]);
@@ -307,8 +315,9 @@
     async digest(algorithm, data) {
       checkSubtle(this);
       need(arguments.length, 2, 'digest');
-      const bin = bytesOf(data, 'data');
-      return native(digest, [normalize('digest', algorithm).name, bin]);
+      checkSource(data, 'data');
+      const name = normalize('digest', algorithm).name;
+      return native(digest, [name, bytesOf(data, 'data')]);
     }
     async importKey(format, keyData, algorithm, extractable, keyUsages) {
       checkSubtle(this);
@@ -352,17 +361,22 @@
       checkSubtle(this);
       need(arguments.length, 3, 'sign');
       const s = slotOf(key, 'key');
+      checkSource(data, 'data');
+      const name = normalize('sign', algorithm).name;
       const bin = bytesOf(data, 'data');
-      checkKey(s, normalize('sign', algorithm).name, 'sign');
+      checkKey(s, name, 'sign');
       return use(s, 'sign', [s.alg.hash, bin]);
     }
     async verify(algorithm, key, signature, data) {
       checkSubtle(this);
       need(arguments.length, 4, 'verify');
       const s = slotOf(key, 'key');
+      checkSource(signature, 'signature');
+      checkSource(data, 'data');
+      const name = normalize('verify', algorithm).name;
       const sig = bytesOf(signature, 'signature');
       const bin = bytesOf(data, 'data');
-      checkKey(s, normalize('verify', algorithm).name, 'verify');
+      checkKey(s, name, 'verify');
       return use(s, 'verify', [s.alg.hash, bin, sig]);
     }
     async encrypt(algorithm, key, data) {
