@@ -299,6 +299,8 @@ player-check:
 	  -f lavfi -i sine=frequency=440:sample_rate=48000 -t 3 -c:v libx264 -preset ultrafast -g 10 \
 	  -pix_fmt yuv420p -c:a ac3 -muxdelay 0 -muxpreload 0 -f hls -hls_time 1 -hls_playlist_type vod \
 	  -hls_segment_filename $(PLAYER_DIR)/media/hls/seg%d.ts $(PLAYER_DIR)/media/hls/master.m3u8
+	ffmpeg -loglevel error -nostdin -f lavfi -i sine=frequency=880:sample_rate=8000 -t 3 -c:a aac \
+	  $(PLAYER_DIR)/media/audio.m4a
 	printf '1\n00:00:00,000 --> 00:00:02,000\nhello\n' > $(PLAYER_DIR)/media/subs.srt
 	printf 'WEBVTT\n\n00:00.000 --> 00:00:02.000\nhello\n' > $(PLAYER_DIR)/media/subs.vtt
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Iexamples/demo $(MPV_CFLAGS) \

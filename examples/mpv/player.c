@@ -236,9 +236,9 @@ static int play(const json *stream, int with_headers) {
         }
     }
     printf("played %s\n  duration %.2f s, frames decoded %lld of %lld (%lld dropped), tracks: video "
-           "%lld, audio %lld, subtitles %lld (of %d given), headers %d\n",
+           "%lld, audio %lld (%d separate given), subtitles %lld (of %d given), headers %d\n",
            url, duration, (long long)shown, (long long)frames, (long long)dropped, (long long)video,
-           (long long)audios, (long long)subtitles, n_subs, n_headers);
+           (long long)audios, n_audio, (long long)subtitles, n_subs, n_headers);
     mpv_terminate_destroy(mpv);
     for (int i = 0; i < n_subs; i++) free(subs[i]);
     for (int i = 0; i < n_audio; i++) free(audio[i]);

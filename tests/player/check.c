@@ -7,8 +7,9 @@
  *   player-check PLAYER MEDIA_DIR WORK_DIR
  *
  * A case passes when the player reached the end of the file with every
- * frame decoded and every subtitle track loaded, and the log shows the
- * required headers on every request (video, subtitles); the negative case
+ * frame decoded and every subtitle and separate audio track loaded, and
+ * the log shows the required headers on every request (video, HLS
+ * playlist and segments, subtitles, audio); the negative case
  * (headers withheld) must fail with 403s in the log. */
 #define _XOPEN_SOURCE 700
 
@@ -94,6 +95,7 @@ static void serve(int fd) {
                        : ends_with(path, ".mp4")                          ? "video.mp4"
                        : ends_with(path, ".srt")                          ? "subs.srt"
                        : ends_with(path, ".vtt")                          ? "subs.vtt"
+                       : ends_with(path, ".m4a")                          ? "audio.m4a"
                                                                           : NULL;
     pthread_mutex_lock(&g_mu);
     int allowed = g_required[0] == '\0' || has_header(head, g_required);
@@ -198,12 +200,15 @@ static int run(const char *player, const char *work, int port, const struct play
     int played = 0, complete = 0;
     long long given = 0;
     for (const char *at = strstr(out, "frames decoded"); at != NULL; at = strstr(at + 1, "frames decoded")) {
-        long long decoded = -1, total = -2, dropped = -1, subs = -1, of = -2;
+        long long decoded = -1, total = -2, dropped = -1, subs = -1, of = -2, audio = -1, separate = -2;
         sscanf(at, "frames decoded %lld of %lld (%lld dropped)", &decoded, &total, &dropped);
         const char *tracks = strstr(at, "subtitles ");
         if (tracks) sscanf(tracks, "subtitles %lld (of %lld given)", &subs, &of);
+        const char *audios = strstr(at, "audio ");
+        if (audios) sscanf(audios, "audio %lld (%lld separate given)", &audio, &separate);
         played++;
-        complete += total > 0 && decoded == total && dropped == 0 && subs == of;
+        /* The media's own audio and every separate track given. */
+        complete += total > 0 && decoded == total && dropped == 0 && subs == of && audio == separate + 1;
         given = of > given ? of : given;
     }
     pthread_mutex_lock(&g_mu);

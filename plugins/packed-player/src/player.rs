@@ -12,7 +12,9 @@
 //! Every JavaScript failure (a truncated script, a page that changed) is
 //! `parse`, as the kit maps it.
 
-use bex_pdk::{Container, PluginError, ResultExt, StreamSource, SubtitleTrack, js, records};
+use bex_pdk::{
+    AudioTrack, Container, PluginError, ResultExt, StreamSource, SubtitleTrack, js, records,
+};
 use serde::Deserialize;
 
 use crate::api::ORIGIN;
@@ -88,6 +90,7 @@ fn packed_scripts(html: &str) -> Vec<&str> {
 }
 
 fn to_streams(setup: Setup) -> Result<Vec<StreamSource>, PluginError> {
+    let audio: Vec<AudioTrack> = setup.tracks.iter().filter_map(audio).collect();
     let subtitles: Vec<SubtitleTrack> = setup.tracks.into_iter().filter_map(subtitle).collect();
     let mut streams: Vec<StreamSource> = setup
         .sources
@@ -101,6 +104,7 @@ fn to_streams(setup: Setup) -> Result<Vec<StreamSource>, PluginError> {
             stream.label = s.label;
             stream.headers = referer();
             stream.subtitles = subtitles.clone();
+            stream.audio_tracks = audio.clone();
             Some(stream)
         })
         .collect();
@@ -136,6 +140,21 @@ fn subtitle(t: Track) -> Option<SubtitleTrack> {
         hearing_impaired: false,
         is_default: t.default,
         url,
+    })
+}
+
+/// A separate audio file (the host's `audio` track kind: a dub), which
+/// the player plays in place of the stream's own audio.
+fn audio(t: &Track) -> Option<AudioTrack> {
+    if !t.kind.as_deref()?.eq_ignore_ascii_case("audio") {
+        return None;
+    }
+    Some(AudioTrack {
+        id: None,
+        url: Some(absolute(t.file.as_deref()?)?),
+        language: t.label.as_deref().and_then(language).map(String::from),
+        label: t.label.clone(),
+        is_default: t.default,
     })
 }
 

@@ -93,7 +93,7 @@ fn stream_unpacks_the_player_setup() {
         "/fixtures/embed-nlotd-1968.body"
     ))
     .unwrap();
-    assert!(page.contains("',62,101,'") && !page.contains("512kb.mp4"));
+    assert!(page.contains("',62,105,'") && !page.contains("512kb.mp4"));
 
     let h = bex_pdk::harness!();
     let streams = stream(&h, "embed:nlotd-1968");
@@ -110,6 +110,18 @@ fn stream_unpacks_the_player_setup() {
     assert_eq!(hls["quality"], 360);
     assert_eq!(hls["headers"], streams[0]["headers"]);
     assert_eq!(hls["subtitles"], streams[0]["subtitles"]);
+    // The Spanish dub, a separate audio file, goes with both.
+    assert_eq!(
+        streams[0]["audio_tracks"],
+        json!([{
+            "id": null,
+            "url": "https://player.example.org/audio/nlotd-1968.es.m4a",
+            "language": "es",
+            "label": "Spanish",
+            "is_default": false,
+        }])
+    );
+    assert_eq!(hls["audio_tracks"], streams[0]["audio_tracks"]);
     let s = &streams[0];
     assert_eq!(s["url"], MP4);
     assert_eq!(s["container"], "progressive");
