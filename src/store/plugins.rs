@@ -375,11 +375,15 @@ impl Store {
         let sha = package.component_sha256();
         let sha_hex = hex(&sha);
         let txn = self.begin_write()?;
-        let previous = get_in_write(&txn, id)?;
+        // The row as stored (kept for a rollback if replaced) and decoded.
         let previous_bytes = txn
             .open_table(tables::PLUGINS)?
             .get(id)?
             .map(|v| v.value().to_vec());
+        let previous = previous_bytes
+            .as_deref()
+            .map(|b| decode(id, b))
+            .transpose()?;
         let action = match &previous {
             None => InstallAction::Installed,
             Some(old) => {
