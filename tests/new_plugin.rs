@@ -103,26 +103,89 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("test result: ok. 4 passed"), "{text}");
 
-    // A capability name the kit does not know fails the build with the
-    // names it does know (the manifest's).
+    // A second round, edit -> build -> run, needs no flag.
     let lib = plugin.join("src/lib.rs");
     let source = std::fs::read_to_string(&lib).unwrap();
-    std::fs::write(&lib, source.replace("[search, info]", "[search, infos]")).unwrap();
-    let out = Command::new(&cargo)
+    let edited = source.replace(
+        "card.year = hit.year;",
+        "card.year = hit.year;\n                card.title.push_str(\" (edited)\");",
+    );
+    assert_ne!(edited, source);
+    std::fs::write(&lib, edited).unwrap();
+    run(
+        &plugin,
+        &data,
+        &cargo,
+        &["build", "--target", "wasm32-wasip2", "--release"],
+    );
+    let out = run(
+        &plugin,
+        &data,
+        BEX,
+        &[
+            "--json", "--replay", "fixtures", "run", wasm, "search", "example",
+        ],
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["items"][0]["title"], "Example Title (edited)");
+
+    // manifest.yaml is the one declaration: a trait impl it does not
+    // provide, or a capability it provides without the impl, fails the
+    // build naming the manifest and what to change.
+    let manifest = plugin.join("manifest.yaml");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    let cases = [
+        (
+            original.replace("  info: true", "  info: false"),
+            vec![
+                "`Plugin` implements `bex_pdk::Info`, but manifest.yaml does not provide `info`",
+                "add `info: true` under `provides:` in manifest.yaml, or remove this impl",
+            ],
+        ),
+        (
+            original.replace("  home: false", "  home: true"),
+            vec![
+                "manifest.yaml:8 provides `home`, but `Plugin` does not implement `bex_pdk::Home`",
+                "add `impl bex_pdk::Home for Plugin`",
+                "or remove `home` from `provides` in manifest.yaml (line 8)",
+            ],
+        ),
+        (
+            original.replace("  info: true", "  infos: true"),
+            vec![
+                "manifest.yaml:11: `infos` is not a capability; `provides` takes home, category, search, info, servers, stream, subtitles, articles",
+            ],
+        ),
+    ];
+    for (text, wanted) in cases {
+        assert_ne!(text, original);
+        std::fs::write(&manifest, text).unwrap();
+        let stderr = build_fails(&cargo, &plugin);
+        for w in wanted {
+            assert!(stderr.contains(w), "missing {w:?} in:\n{stderr}");
+        }
+    }
+    // Put back, it builds again.
+    std::fs::write(&manifest, original).unwrap();
+    run(
+        &plugin,
+        &data,
+        &cargo,
+        &["build", "--target", "wasm32-wasip2", "--release"],
+    );
+}
+
+/// Builds the plugin, which must fail; its stderr.
+fn build_fails(cargo: &str, plugin: &Path) -> String {
+    let out = Command::new(cargo)
         .args(["build", "--target", "wasm32-wasip2", "--release"])
-        .current_dir(&plugin)
+        .current_dir(plugin)
         .env("CARGO_NET_OFFLINE", "true")
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("`infos` is not a capability")
-            && stderr
-                .contains("home, category, search, info, servers, stream, subtitles, articles"),
-        "{stderr}"
-    );
+    assert!(!out.status.success(), "the build passed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn bex_new(dir: &Path, args: &[&str]) -> Output {
@@ -173,32 +236,38 @@ fn every_capability_gets_its_export_and_manifest_entry() {
         String::from_utf8_lossy(&out.stderr)
     );
     let dir = tmp.path().join("every");
-    let world = std::fs::read_to_string(dir.join("wit/world.wit")).unwrap();
-    for interface in [
-        "home",
-        "category",
-        "search",
-        "info",
-        "servers",
-        "streams",
-        "subtitles",
-        "articles",
-    ] {
-        assert!(
-            world.contains(&format!("export bex:plugin/{interface}@1.0.0;")),
-            "{world}"
-        );
-    }
+    // manifest.yaml is the one declaration: no world of the plugin's own,
+    // the build script turns `provides` into the exports.
+    assert!(!dir.join("wit").exists());
     let manifest = std::fs::read_to_string(dir.join("manifest.yaml")).unwrap();
-    assert!(
-        manifest.contains("  stream: true") && manifest.contains("- api.example.org"),
-        "{manifest}"
-    );
+    for cap in all.split(',') {
+        assert!(manifest.contains(&format!("  {cap}: true\n")), "{manifest}");
+    }
+    assert!(manifest.contains("- api.example.org"), "{manifest}");
+    let build = std::fs::read_to_string(dir.join("build.rs")).unwrap();
+    assert!(build.contains("bex_pdk::build::plugin();"), "{build}");
     let source = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
-    assert!(source.contains("export_plugin!(Plugin: [home, category, search, info, servers, stream, subtitles, articles])"));
+    assert!(
+        source.contains("bex_pdk::export_plugin!(Plugin);"),
+        "{source}"
+    );
     assert!(source.contains("impl bex_pdk::Streams for Plugin"));
-    // The contract travels with the plugin.
-    let contract = std::fs::read_to_string(dir.join("wit/deps/bex-plugin/plugin.wit")).unwrap();
+    // Every stub matches its capability: it compiles with all eight.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(&cargo)
+        .args(["check", "--target", "wasm32-wasip2"])
+        .current_dir(&dir)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The contract travels with the kit.
+    let contract = std::fs::read_to_string(dir.join("bex-pdk/wit/plugin.wit")).unwrap();
     assert_eq!(contract, include_str!("../wit/plugin.wit"));
     // So does the kit: every file of plugins/bex-pdk/src, as it is, and
     // the same dependencies as the plugins workspace gives it.

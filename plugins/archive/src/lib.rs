@@ -33,7 +33,7 @@ use bex_pdk::{
 
 struct Archive;
 
-bex_pdk::export_plugin!(Archive: [search, info, servers, stream]);
+bex_pdk::export_plugin!(Archive);
 
 impl bex_pdk::Search for Archive {
     fn search(

@@ -27,7 +27,7 @@ use bex_pdk::{RequestContext, Result, SubtitleEntry, SubtitleFile, SubtitleQuery
 
 struct OpenSubtitles;
 
-bex_pdk::export_plugin!(OpenSubtitles: [subtitles]);
+bex_pdk::export_plugin!(OpenSubtitles);
 
 impl bex_pdk::Subtitles for OpenSubtitles {
     fn search_subtitles(_ctx: RequestContext, query: SubtitleQuery) -> Result<Vec<SubtitleEntry>> {

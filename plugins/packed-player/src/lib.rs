@@ -30,7 +30,7 @@ use api::ORIGIN;
 
 struct PackedPlayer;
 
-bex_pdk::export_plugin!(PackedPlayer: [search, info, servers, stream]);
+bex_pdk::export_plugin!(PackedPlayer);
 
 impl bex_pdk::Search for PackedPlayer {
     fn search(

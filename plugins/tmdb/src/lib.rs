@@ -45,7 +45,7 @@ const MAX_PAGE: u32 = 500;
 
 struct Tmdb;
 
-bex_pdk::export_plugin!(Tmdb: [home, category, search, info]);
+bex_pdk::export_plugin!(Tmdb);
 
 /// The `language` TMDB answers in.
 fn language(ctx: &RequestContext) -> &str {

@@ -24,7 +24,7 @@ const SHOWS_CATEGORY: &str = "shows";
 
 struct TvMaze;
 
-bex_pdk::export_plugin!(TvMaze: [home, category, search, info]);
+bex_pdk::export_plugin!(TvMaze);
 
 impl bex_pdk::Home for TvMaze {
     fn get_home(_ctx: RequestContext, page: Option<String>) -> Result<HomePage> {

@@ -41,7 +41,7 @@ const FEED_LANGUAGES: &[&str] = &[
 
 struct Wikipedia;
 
-bex_pdk::export_plugin!(Wikipedia: [articles]);
+bex_pdk::export_plugin!(Wikipedia);
 
 impl bex_pdk::Articles for Wikipedia {
     fn get_articles(ctx: RequestContext, page: Option<String>) -> Result<ArticlePage> {

@@ -8,6 +8,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("template/bex-pdk.Cargo.toml.in")),
     ("wit/plugin.wit", include_str!("../../../wit/plugin.wit")),
     (
+        "src/build.rs",
+        include_str!("../../../plugins/bex-pdk/src/build.rs"),
+    ),
+    (
         "src/clock.rs",
         include_str!("../../../plugins/bex-pdk/src/clock.rs"),
     ),

@@ -1,5 +1,5 @@
-//! `bex new`: scaffolds a plugin in its own directory (manifest, world,
-//! source over the plugin kit, a recorded fixture and an offline test),
+//! `bex new`: scaffolds a plugin in its own directory (manifest, build
+//! script, source over the plugin kit, a recorded fixture and an offline test),
 //! buildable at once with `cargo build --target wasm32-wasip2 --release`
 //! and packable with `bex pack` (docs/writing-plugins.md).
 
@@ -12,21 +12,17 @@ use serde_json::json;
 use crate::args::New;
 use crate::output::Report;
 
-/// The contract, copied into each new plugin's `wit/deps`.
-const CONTRACT: &str = include_str!("../../../wit/plugin.wit");
-
-/// Capabilities as `--capabilities` names them, with the contract's
-/// interface (also `export_plugin!`'s name), the kit's trait and the stub
-/// a capability without a template starts with.
-const CAPABILITIES: &[(&str, &str, &str)] = &[
-    ("home", "home", STUB_HOME),
-    ("category", "category", STUB_CATEGORY),
-    ("search", "search", ""),
-    ("info", "info", ""),
-    ("servers", "servers", STUB_SERVERS),
-    ("stream", "streams", STUB_STREAMS),
-    ("subtitles", "subtitles", STUB_SUBTITLES),
-    ("articles", "articles", STUB_ARTICLES),
+/// Capabilities as `--capabilities` and the manifest's `provides` name
+/// them, with the stub a capability without a template starts with.
+const CAPABILITIES: &[(&str, &str)] = &[
+    ("home", STUB_HOME),
+    ("category", STUB_CATEGORY),
+    ("search", ""),
+    ("info", ""),
+    ("servers", STUB_SERVERS),
+    ("stream", STUB_STREAMS),
+    ("subtitles", STUB_SUBTITLES),
+    ("articles", STUB_ARTICLES),
 ];
 
 const STUB_HOME: &str = "
@@ -168,13 +164,9 @@ pub fn run(c: &New) -> Result<Report> {
     );
     // The scaffold must itself be a valid manifest (a bad --host says so here).
     Manifest::parse(&manifest)?;
-    let exports: String = caps
-        .iter()
-        .map(|(_, i, _)| format!("    export bex:plugin/{i}@1.0.0;\n"))
-        .collect();
     let mut impls = String::new();
     let mut tests = String::new();
-    for (n, _, stub) in &caps {
+    for (n, stub) in &caps {
         match *n {
             "search" => {
                 impls.push_str(include_str!("template/search.rs.in"));
@@ -187,8 +179,6 @@ pub fn run(c: &New) -> Result<Report> {
             _ => impls.push_str(stub),
         }
     }
-    // The macro takes the manifest's names (one name per capability).
-    let cap_list: Vec<&str> = caps.iter().map(|(n, ..)| *n).collect();
     let base_attr = if has("search") || has("info") {
         ""
     } else {
@@ -209,22 +199,14 @@ pub fn run(c: &New) -> Result<Report> {
             include_str!("template/gitignore.in").into(),
         ),
         (
-            "wit/world.wit".into(),
-            fill(
-                include_str!("template/world.wit.in"),
-                &[("exports", exports.trim_end())],
-            ),
+            "build.rs".into(),
+            include_str!("template/build.rs.in").into(),
         ),
-        ("wit/deps/bex-plugin/plugin.wit".into(), CONTRACT.into()),
         (
             "src/lib.rs".into(),
             fill(
                 include_str!("template/lib.rs.in"),
-                &[
-                    ("caps", &cap_list.join(", ")),
-                    ("impls", &impls),
-                    ("base_attr", base_attr),
-                ],
+                &[("impls", &impls), ("base_attr", base_attr)],
             ),
         ),
         ("fixtures/README.md".into(), fill(FIXTURES_README, &[])),
