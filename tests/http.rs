@@ -284,6 +284,44 @@ fn the_rate_limit_refuses_at_once() {
 }
 
 #[test]
+fn a_429_with_a_near_retry_after_is_retried_within_the_deadline() {
+    let (s, t) = setup("  rate_per_minute: 600", |c| c);
+    let started = Instant::now();
+    let got = fetch(&t, &s.url("api.bex.test", "/busy?after=1&times=1")).unwrap();
+    assert!(
+        got.starts_with("200 ") && got.ends_with("served on try 2"),
+        "{got}"
+    );
+    assert_eq!(s.hits("/busy"), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited Retry-After"
+    );
+    assert!(
+        t.logs()
+            .iter()
+            .any(|l| l.message.contains("-> 429, retrying after 1000 ms")),
+        "the retry is in the log"
+    );
+}
+
+#[test]
+fn a_429_is_retried_twice_at_most_and_a_far_retry_after_goes_to_the_plugin() {
+    let (s, t) = setup("  rate_per_minute: 600", |c| c);
+    // Still busy after two retries: the plugin sees the 429.
+    let got = fetch(&t, &s.url("api.bex.test", "/busy?after=0&times=5")).unwrap();
+    assert!(got.starts_with("429 "), "{got}");
+    assert_eq!(s.hits("/busy"), 3);
+    // Retry-After longer than the host waits: at once, one request.
+    let (s, t) = setup("  rate_per_minute: 600", |c| c);
+    let started = Instant::now();
+    let got = fetch(&t, &s.url("api.bex.test", "/busy?after=60&times=1")).unwrap();
+    assert!(got.starts_with("429 "), "{got}");
+    assert_eq!(s.hits("/busy"), 1);
+    assert!(started.elapsed() < Duration::from_secs(10), "no wait");
+}
+
+#[test]
 fn concurrency_is_limited_per_plugin() {
     let (s, t) = setup("  concurrent: 1", |c| c);
     let url = s.url("api.bex.test", "/slow?ms=200");

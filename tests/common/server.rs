@@ -209,6 +209,21 @@ fn handle(mut conn: &TcpStream, c: &Counters) -> bool {
             c.in_flight.fetch_sub(1, Ordering::SeqCst);
             return false;
         }
+        "/busy" => {
+            // 429 with `Retry-After: after` for the first `times` hits.
+            let hit = c.hits.lock().unwrap()["/busy"];
+            let times = query(q, "times").and_then(|n| n.parse().ok()).unwrap_or(1);
+            if hit <= times {
+                status = "429 Too Many Requests";
+                extra.push(format!(
+                    "Retry-After: {}",
+                    query(q, "after").unwrap_or_default()
+                ));
+                b"slow down".to_vec()
+            } else {
+                format!("served on try {hit}").into_bytes()
+            }
+        }
         "/cached" => {
             extra.push("Cache-Control: max-age=60".into());
             format!("cached {}", c.hits.lock().unwrap()["/cached"]).into_bytes()

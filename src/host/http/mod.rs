@@ -5,7 +5,8 @@
 //! rate limited and concurrency limited per plugin, optionally served from
 //! the plugin's own cache, and sent one hop at a time: redirects are
 //! followed here, each hop checked again. Resolved addresses are vetted by
-//! the transport. Time spent here counts against the call's deadline.
+//! the transport. A 429 with a near `Retry-After` is retried inside the
+//! deadline ([`retry`]). Time spent here counts against the call's deadline.
 
 pub(crate) mod addr;
 mod cache;
@@ -13,6 +14,7 @@ mod cancellable;
 mod dns;
 mod limits;
 pub(crate) mod recording;
+mod retry;
 mod transport;
 pub(crate) mod url;
 
@@ -285,10 +287,13 @@ impl HostState {
     /// try is a request: it needs time left before the deadline (and gets
     /// no more than that), a rate token and a wire slot, and is counted.
     /// ureq does not retry a pooled connection the server had closed; an
-    /// idempotent request gets one more try here, on those terms.
+    /// idempotent request gets one more try here, on those terms. A 429
+    /// with a near enough `Retry-After` is retried after it ([`retry`]).
     fn exchange(&mut self, net: &PluginNet, mut hop: Hop) -> Result<HopResponse, wit::HttpError> {
         let wanted = hop.timeout;
         let mut retried = false;
+        let mut busy = 0;
+        let replaying = net.client.replaying(&self.env.id);
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -304,18 +309,38 @@ impl HostState {
                 )));
             }
             self.http.requests += 1;
-            let _wire = net
-                .client
-                .in_flight
-                .acquire(self.deadline)
-                .map_err(slot_refused)?;
-            net.client.requests.fetch_add(1, Ordering::Relaxed);
-            hop.timeout = wanted.min(left);
-            match net.transport.exchange(&hop) {
+            let result = {
+                let _wire = net
+                    .client
+                    .in_flight
+                    .acquire(self.deadline)
+                    .map_err(slot_refused)?;
+                net.client.requests.fetch_add(1, Ordering::Relaxed);
+                hop.timeout = wanted.min(left);
+                net.transport.exchange(&hop)
+            };
+            match result {
                 Err(HopError::Stale(_))
                     if !retried && matches!(hop.method, Method::GET | Method::HEAD) =>
                 {
                     retried = true;
+                }
+                // A recording answers the same every time: no retry.
+                Ok(r) if !replaying => {
+                    let Some(wait) = retry::wait_for(r.status, &r.headers, busy, self.deadline)
+                    else {
+                        return Ok(r);
+                    };
+                    busy += 1;
+                    self.log.engine(
+                        crate::host::log::LogLevel::Debug,
+                        format!(
+                            "http {} -> 429, retrying after {} ms (Retry-After)",
+                            without_query(&hop.url.as_string()),
+                            wait.as_millis()
+                        ),
+                    );
+                    retry::pause(wait).map_err(|_| slot_refused(Refused::Cancelled))?;
                 }
                 other => return other.map_err(|e| self.hop_error(e)),
             }
