@@ -164,17 +164,30 @@ impl Request {
 
     /// Sends the request (asking for JSON) and decodes the body.
     pub fn json<T: DeserializeOwned>(self) -> Result<T, PluginError> {
+        self.accept("application/json").send()?.json()
+    }
+
+    /// Sends the request (asking for HTML) and parses the page at its
+    /// final url (the kit's `html` feature).
+    #[cfg(feature = "html")]
+    pub fn html(self) -> Result<crate::html::Document, PluginError> {
+        let response = self.accept("text/html").send()?;
+        let text = String::from_utf8_lossy(&response.body);
+        Ok(crate::html::Document::parse(&text, &response.final_url))
+    }
+
+    /// Adds `Accept: value` unless the plugin set an Accept header.
+    fn accept(self, value: &str) -> Self {
         let has_accept = self
             .inner
             .headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("accept"));
-        let request = if has_accept {
+        if has_accept {
             self
         } else {
-            self.header("Accept", "application/json")
-        };
-        request.send()?.json()
+            self.header("Accept", value)
+        }
     }
 
     /// Sends the request and returns the body as text.

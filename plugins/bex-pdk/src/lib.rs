@@ -10,7 +10,9 @@
 //! - [`kv`], [`secrets`], [`js`], [`clock`]: the other host interfaces, `?`-friendly;
 //! - [`trace!`], [`debug!`], [`info!`], [`warn!`], [`error!`]: logging;
 //! - [`ids`], [`page`] and [`records`]: small helpers for ids, page cursors
-//!   and the contract's records;
+//!   and the contract's records; [`url::join`] makes a page's links absolute;
+//! - `html` (the `html` feature): pages parsed as a browser does, with CSS
+//!   selectors and text, attribute and absolute-url helpers;
 //! - [`testing`] (not in wasm builds): run a plugin's operations against its
 //!   recorded fixtures from `cargo test`.
 
@@ -18,6 +20,8 @@
 pub mod build;
 pub mod clock;
 mod error;
+#[cfg(feature = "html")]
+pub mod html;
 pub mod http;
 pub mod ids;
 pub mod js;
@@ -30,6 +34,7 @@ pub mod records;
 pub mod secrets;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
+pub mod url;
 
 /// The generated bindings of the contract's imports (`bex:plugin/imports`).
 /// Plugins reach them through the re-exports below; [`export_plugin!`]

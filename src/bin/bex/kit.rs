@@ -20,6 +20,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../plugins/bex-pdk/src/error.rs"),
     ),
     (
+        "src/html.rs",
+        include_str!("../../../plugins/bex-pdk/src/html.rs"),
+    ),
+    (
         "src/http.rs",
         include_str!("../../../plugins/bex-pdk/src/http.rs"),
     ),
@@ -58,6 +62,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "src/secrets.rs",
         include_str!("../../../plugins/bex-pdk/src/secrets.rs"),
+    ),
+    (
+        "src/url.rs",
+        include_str!("../../../plugins/bex-pdk/src/url.rs"),
     ),
     (
         "src/testing.rs",
