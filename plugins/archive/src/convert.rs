@@ -61,7 +61,9 @@ pub fn card(doc: &Doc) -> MediaCard {
     let mut card = records::card(item_id(&doc.identifier), title);
     card.kind = Some(MediaKind::Movie);
     card.poster = Some(poster(&doc.identifier));
-    card.year = api::text(&doc.year).as_deref().and_then(text::year);
+    card.year = api::text(&doc.year)
+        .as_deref()
+        .and_then(bex_pdk::text::year);
     card.description = description(&doc.description);
     if let Some(n) = api::number(&doc.downloads) {
         card.extra
@@ -78,7 +80,7 @@ fn description(v: &serde_json::Value) -> Option<String> {
     };
     let text = paragraphs
         .iter()
-        .map(|p| text::strip_html(p))
+        .map(|p| bex_pdk::text::plain(p))
         .collect::<Vec<_>>()
         .join("\n\n");
     Some(text).filter(|t| !t.is_empty())
@@ -96,7 +98,7 @@ pub fn info(identifier: &str, item: &Item) -> MediaInfo {
     info.year = field(|m| &m.year)
         .or_else(|| field(|m| &m.date))
         .as_deref()
-        .and_then(text::year);
+        .and_then(bex_pdk::text::year);
     info.description = meta.and_then(|m| description(&m.description));
     let subjects = meta.map(|m| api::texts(&m.subject)).unwrap_or_default();
     info.genres = subjects

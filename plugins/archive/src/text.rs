@@ -1,68 +1,5 @@
-//! Reading the Archive's free-text fields: HTML descriptions, runtimes,
-//! years, subtitle file names; and escaping a user's words for Solr.
-
-/// Plain text from an HTML description: line breaks and paragraphs become
-/// new lines, other tags go, common entities are decoded.
-pub fn strip_html(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('>') else {
-            rest = &rest[open..];
-            break;
-        };
-        let tag = rest[open + 1..open + close]
-            .trim_start_matches('/')
-            .to_ascii_lowercase();
-        let name = tag
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .next()
-            .unwrap_or("");
-        if matches!(name, "br" | "p" | "div" | "li") {
-            out.push('\n');
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    // Trim every line and keep at most one empty line between paragraphs.
-    let mut text = String::with_capacity(decoded.len());
-    let mut blank = false;
-    for line in decoded.lines().map(str::trim) {
-        if line.is_empty() {
-            blank = !text.is_empty();
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(if blank { "\n\n" } else { "\n" });
-        }
-        text.push_str(line);
-        blank = false;
-    }
-    text
-}
-
-/// A year from `1968`, `1968-10-01` or `c. 1940`: the first four digits in
-/// a row, if they look like a film's year.
-pub fn year(s: &str) -> Option<u32> {
-    let digits: Vec<&str> = s
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|part| part.len() == 4)
-        .collect();
-    digits
-        .first()?
-        .parse()
-        .ok()
-        .filter(|y| (1850..=2200).contains(y))
-}
+//! Reading the Archive's free-text fields: runtimes, subtitle file names;
+//! and escaping a user's words for Solr (HTML and years: `bex_pdk::text`).
 
 /// Seconds from `5732.12`, `95:42` or `1:35:42`.
 pub fn seconds(s: &str) -> Option<f64> {
@@ -186,23 +123,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn html_becomes_paragraphs() {
-        let html = "<p>A <b>zombie</b> classic.</p><p>Directed by George A. Romero.<br />\
-                    Public domain &amp; free.</p>";
-        assert_eq!(
-            strip_html(html),
-            "A zombie classic.\n\nDirected by George A. Romero.\nPublic domain & free."
-        );
-        assert_eq!(strip_html("one\n\n\n\ntwo"), "one\n\ntwo");
-        assert_eq!(strip_html("a < b"), "a < b");
-    }
-
-    #[test]
-    fn years_runtimes_and_lengths() {
-        assert_eq!(year("1968"), Some(1968));
-        assert_eq!(year("1940-01-18"), Some(1940));
-        assert_eq!(year("c. 1931"), Some(1931));
-        assert_eq!(year("0012"), None);
+    fn runtimes_and_lengths() {
         assert_eq!(seconds("5732.12"), Some(5732.12));
         assert_eq!(seconds("01:35:32"), Some(5732.0));
         assert_eq!(seconds("x"), None);

@@ -11,6 +11,7 @@
 //! - [`trace!`], [`debug!`], [`info!`], [`warn!`], [`error!`]: logging;
 //! - [`ids`], [`page`] and [`records`]: small helpers for ids, page cursors
 //!   and the contract's records; [`url::join`] makes a page's links absolute;
+//! - [`text`]: plain text from HTML snippets in JSON fields, years from dates;
 //! - `html` (the `html` feature): pages parsed as a browser does, with CSS
 //!   selectors and text, attribute and absolute-url helpers;
 //! - [`testing`] (not in wasm builds): run a plugin's operations against its
@@ -34,6 +35,7 @@ pub mod records;
 pub mod secrets;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
+pub mod text;
 pub mod url;
 
 /// The generated bindings of the contract's imports (`bex:plugin/imports`).

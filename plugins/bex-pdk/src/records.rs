@@ -122,6 +122,26 @@ pub fn episode(id: impl Into<String>) -> Episode {
     }
 }
 
+/// `episodes` grouped into seasons by their `season` number (none is
+/// season 0), seasons in order, episodes as given; each titled `Season N`.
+pub fn seasons(episodes: Vec<Episode>) -> Vec<Season> {
+    let mut seasons: Vec<Season> = Vec::new();
+    for episode in episodes {
+        let number = episode.season.unwrap_or(0);
+        match seasons.iter_mut().find(|s| s.number == number) {
+            Some(season) => season.episodes.push(episode),
+            None => seasons.push(Season {
+                number,
+                id: None,
+                title: Some(format!("Season {number}")),
+                episodes: vec![episode],
+            }),
+        }
+    }
+    seasons.sort_by_key(|s| s.number);
+    seasons
+}
+
 /// A person in the cast.
 pub fn person(name: impl Into<String>) -> Person {
     Person {

@@ -1,28 +1,36 @@
-//! TVmaze responses (https://www.tvmaze.com/api) and fetching them through
-//! the kit's HTTP helpers.
+//! TVmaze's response shapes (https://www.tvmaze.com/api): only the fields
+//! the plugin maps.
 
-use bex_pdk::{PluginError, http};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-
-const BASE: &str = "https://api.tvmaze.com";
-
-/// GETs `path` (with `query`) from the API and decodes the JSON body.
-pub fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<T, PluginError> {
-    query
-        .iter()
-        .fold(http::get(format!("{BASE}{path}")), |r, (k, v)| {
-            r.query(k, v)
-        })
-        .timeout_ms(10_000)
-        .max_bytes(4 * 1024 * 1024)
-        .json()
-}
 
 #[derive(Deserialize)]
 pub struct Image {
     pub medium: Option<String>,
     pub original: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Show {
+    pub id: u64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub language: Option<String>,
+    #[serde(default)]
+    pub genres: Vec<String>,
+    pub status: Option<String>,
+    pub runtime: Option<u32>,
+    pub average_runtime: Option<u32>,
+    pub premiered: Option<String>,
+    pub ended: Option<String>,
+    pub rating: Option<Rating>,
+    pub weight: Option<u32>,
+    pub externals: Option<Externals>,
+    pub image: Option<Image>,
+    pub summary: Option<String>,
+    #[serde(rename = "_embedded")]
+    pub embedded: Option<Embedded>,
 }
 
 #[derive(Deserialize)]
@@ -38,35 +46,11 @@ pub struct Externals {
 }
 
 #[derive(Deserialize)]
-pub struct Show {
-    pub id: u64,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub language: Option<String>,
-    #[serde(default)]
-    pub genres: Vec<String>,
-    pub status: Option<String>,
-    pub runtime: Option<u32>,
-    #[serde(rename = "averageRuntime")]
-    pub average_runtime: Option<u32>,
-    pub premiered: Option<String>,
-    pub ended: Option<String>,
-    pub rating: Option<Rating>,
-    pub weight: Option<u32>,
-    pub externals: Option<Externals>,
-    pub image: Option<Image>,
-    pub summary: Option<String>,
-    #[serde(rename = "_embedded")]
-    pub embedded: Option<Embedded>,
-}
-
-#[derive(Deserialize)]
 pub struct Embedded {
     #[serde(default)]
     pub episodes: Vec<Episode>,
     #[serde(default)]
-    pub cast: Vec<CastCredit>,
+    pub cast: Vec<Credit>,
 }
 
 #[derive(Deserialize)]
@@ -84,28 +68,19 @@ pub struct Episode {
 }
 
 #[derive(Deserialize)]
-pub struct CastCredit {
-    pub person: Person,
-    pub character: Character,
+pub struct Credit {
+    pub person: Named,
+    pub character: Named,
 }
 
 #[derive(Deserialize)]
-pub struct Person {
+pub struct Named {
     pub name: String,
     pub image: Option<Image>,
 }
 
+/// A search hit or a schedule entry: a show, wrapped.
 #[derive(Deserialize)]
-pub struct Character {
-    pub name: String,
-}
-
-#[derive(Deserialize)]
-pub struct SearchHit {
-    pub show: Show,
-}
-
-#[derive(Deserialize)]
-pub struct ScheduleEntry {
+pub struct Wrapped {
     pub show: Option<Show>,
 }

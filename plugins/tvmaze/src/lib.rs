@@ -15,45 +15,51 @@
 mod api;
 mod convert;
 
-use bex_pdk::{
-    CardLayout, Error, HomePage, MediaInfo, PagedResult, PluginError, RequestContext, Result,
-    SearchFilters, ids, page, records,
-};
+use bex_pdk::{CardLayout, Error, HomePage, MediaInfo, PagedResult, PluginError, RequestContext};
+use bex_pdk::{Result, SearchFilters, http, ids, page, records};
 
-const SHOWS_CATEGORY: &str = "shows";
+const BASE: &str = "https://api.tvmaze.com";
+const SHOWS: &str = "shows";
 
 struct TvMaze;
 
 bex_pdk::export_plugin!(TvMaze);
 
+/// GETs `path` from the API and decodes its JSON.
+fn get<T: serde::de::DeserializeOwned>(path: &str) -> Result<T> {
+    http::get(format!("{BASE}{path}")).timeout_ms(10_000).json()
+}
+
+fn cards<'a>(shows: impl IntoIterator<Item = &'a api::Show>) -> Vec<bex_pdk::MediaCard> {
+    shows.into_iter().map(convert::card).collect()
+}
+
 impl bex_pdk::Home for TvMaze {
     fn get_home(_ctx: RequestContext, page: Option<String>) -> Result<HomePage> {
-        if page.is_some() {
-            // One page of sections; "more" of each is a category.
-            return Ok(HomePage {
-                sections: vec![],
-                next_page: None,
-            });
-        }
-        let schedule: Vec<api::ScheduleEntry> = api::get("/schedule", &[("country", "US")])?;
-        let mut today: Vec<api::Show> = Vec::new();
-        for show in schedule.into_iter().filter_map(|e| e.show) {
-            if !today.iter().any(|s| s.id == show.id) {
-                today.push(show);
+        // One page of sections; "more" of each is a category.
+        let mut sections = vec![];
+        if page.is_none() {
+            let schedule: Vec<api::Wrapped> = get("/schedule?country=US")?;
+            let mut today: Vec<api::Show> = Vec::new();
+            for show in schedule.into_iter().filter_map(|e| e.show) {
+                if !today.iter().any(|s| s.id == show.id) {
+                    today.push(show);
+                }
             }
+            let mut popular: Vec<api::Show> = get("/shows?page=0")?;
+            popular.sort_by_key(|s| std::cmp::Reverse(s.weight));
+            let mut row = records::section("popular", "Popular", cards(popular.iter().take(24)));
+            row.more = Some(SHOWS.into());
+            row.layout = CardLayout::Grid;
+            row.show_rank = true;
+            row.categories = vec![records::category(SHOWS, "All shows")];
+            sections = vec![
+                records::section("today", "Airing today (US)", cards(&today)),
+                row,
+            ];
         }
-        let mut popular: Vec<api::Show> = api::get("/shows", &[("page", "0")])?;
-        popular.sort_by_key(|s| std::cmp::Reverse(s.weight));
-        popular.truncate(24);
-
-        let today = records::section("today", "Airing today (US)", cards(&today));
-        let mut popular = records::section("popular", "Popular", cards(&popular));
-        popular.more = Some(SHOWS_CATEGORY.into());
-        popular.layout = CardLayout::Grid;
-        popular.show_rank = true;
-        popular.categories = vec![records::category(SHOWS_CATEGORY, "All shows")];
         Ok(HomePage {
-            sections: vec![today, popular],
+            sections,
             next_page: None,
         })
     }
@@ -61,12 +67,12 @@ impl bex_pdk::Home for TvMaze {
 
 impl bex_pdk::Category for TvMaze {
     fn get_category(_ctx: RequestContext, id: String, page: Option<String>) -> Result<PagedResult> {
-        if id != SHOWS_CATEGORY {
+        if id != SHOWS {
             return Err(Error::not_found(format!("no category {id:?}")));
         }
         let page = page::number(page.as_deref(), 0)?;
         // The index answers 404 past its last page.
-        let shows: Vec<api::Show> = match api::get("/shows", &[("page", &page.to_string())]) {
+        let shows: Vec<api::Show> = match get(&format!("/shows?page={page}")) {
             Err(PluginError::NotFound(_)) => Vec::new(),
             other => other?,
         };
@@ -88,19 +94,19 @@ impl bex_pdk::Search for TvMaze {
         if query.is_empty() {
             return Err(Error::invalid_input("empty query"));
         }
-        if page.is_some() {
-            // TVmaze returns one page of best matches.
-            return Ok(records::paged(vec![], None));
-        }
-        let hits: Vec<api::SearchHit> = api::get("/search/shows", &[("q", query)])?;
-        let items: Vec<_> = hits
+        // TVmaze returns one page of best matches.
+        let hits: Vec<api::Wrapped> = match page {
+            Some(_) => vec![],
+            None => http::get(format!("{BASE}/search/shows"))
+                .query("q", query)
+                .json()?,
+        };
+        let shows = hits
             .iter()
-            .map(|h| &h.show)
-            .filter(|s| convert::passes(s, &filters))
-            .map(convert::card)
-            .collect();
-        let mut result = records::paged(items, None);
-        result.total = Some(result.items.len() as u32);
+            .filter_map(|h| h.show.as_ref())
+            .filter(|s| convert::passes(s, &filters));
+        let mut result = records::paged(cards(shows), None);
+        result.total = page.is_none().then_some(result.items.len() as u32);
         Ok(result)
     }
 }
@@ -109,14 +115,8 @@ impl bex_pdk::Info for TvMaze {
     fn get_info(_ctx: RequestContext, id: String) -> Result<MediaInfo> {
         let show_id: u64 = ids::parse(&id, "show")?;
         // TVmaze documents the embeds with literal brackets.
-        let show: api::Show = api::get(
-            &format!("/shows/{show_id}?embed[]=episodes&embed[]=cast"),
-            &[],
-        )?;
-        Ok(convert::info(show))
+        Ok(convert::info(get(&format!(
+            "/shows/{show_id}?embed[]=episodes&embed[]=cast"
+        ))?))
     }
-}
-
-fn cards(shows: &[api::Show]) -> Vec<bex_pdk::MediaCard> {
-    shows.iter().map(convert::card).collect()
 }

@@ -60,7 +60,7 @@ pub fn news(story: &api::NewsStory) -> Option<Article> {
         .and_then(|t| story.links.iter().find(|l| same_title(&l.title, &t)))
         .or_else(|| story.links.first())?;
     let mut a = summary(page, "news");
-    let text = strip_html(&story.story);
+    let text = bex_pdk::text::one_line(&story.story);
     if !text.is_empty() {
         a.summary = Some(text);
     }
@@ -89,7 +89,7 @@ pub fn search_page(p: &api::SearchPage, lang: &str) -> Article {
     a.summary = p
         .excerpt
         .as_deref()
-        .map(strip_html)
+        .map(bex_pdk::text::one_line)
         .filter(|e| !e.is_empty())
         .or_else(|| p.description.clone());
     a.url = Some(format!(
@@ -176,87 +176,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Plain text from the API's HTML snippets: tags and comments dropped,
-/// entities decoded, white space collapsed.
-pub fn strip_html(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        text.push_str(&rest[..start]);
-        let tag = &rest[start..];
-        let end = if tag.starts_with("<!--") {
-            tag.find("-->").map(|e| e + 3)
-        } else {
-            tag.find('>').map(|e| e + 1)
-        };
-        rest = &tag[end.unwrap_or(tag.len())..];
-    }
-    text.push_str(rest);
-    decode_entities(&text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        let entity = after
-            .find(';')
-            .filter(|&e| e <= 10)
-            .map(|e| (&after[..e], e));
-        match entity.and_then(|(name, len)| entity_char(name).map(|c| (c, len))) {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &after[len + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn entity_char(name: &str) -> Option<char> {
-    let numeric = |digits: &str, radix| {
-        u32::from_str_radix(digits, radix)
-            .ok()
-            .and_then(char::from_u32)
-    };
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        "nbsp" => Some('\u{a0}'),
-        _ => match name.strip_prefix('#') {
-            Some(hex) if hex.starts_with(['x', 'X']) => numeric(&hex[1..], 16),
-            Some(dec) => numeric(dec, 10),
-            None => None,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_becomes_plain_text() {
-        let excerpt = "<span class=\"searchmatch\">Moon</span> &amp; <b>stars</b>&#039;s &#x2013; a&nbsp;b &bogus; <!-- c > d -->end";
-        assert_eq!(
-            strip_html(excerpt),
-            "Moon & stars's \u{2013} a b &bogus; end"
-        );
-        assert_eq!(strip_html("  two\n  lines "), "two lines");
-    }
 
     #[test]
     fn story_bold_links_and_titles() {

@@ -64,6 +64,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../plugins/bex-pdk/src/secrets.rs"),
     ),
     (
+        "src/text.rs",
+        include_str!("../../../plugins/bex-pdk/src/text.rs"),
+    ),
+    (
         "src/url.rs",
         include_str!("../../../plugins/bex-pdk/src/url.rs"),
     ),
