@@ -17,8 +17,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::digest::{Sha256Digest, hex, sha256};
-use crate::engine::Execution;
 use crate::error::Error;
+use crate::wasm::Execution;
 
 /// The artifact format version this engine writes and reads.
 pub const ARTIFACT_FORMAT_VERSION: u16 = 1;

@@ -16,7 +16,7 @@ pub fn result_json<T: Serialize>(result: &T) -> Result<String, String> {
 /// pooling allocator and memory settings), so a bare wasmtime baseline can
 /// be measured under exactly the engine's settings.
 pub fn wasm_config(config: &crate::EngineConfig) -> wasmtime::Config {
-    let target = crate::engine::WasmTarget::host(config.execution_or_default())
+    let target = crate::wasm::CodeTarget::host(config.execution_or_default())
         .expect("the engine's execution is available");
     crate::engine::wasm_config(Some(config), &target).expect("the engine's settings fit")
 }

@@ -9,9 +9,9 @@
 use wasmtime::component::Component;
 
 use crate::contract::{ABI_VERSION, Capabilities, Capability, WIT_PACKAGE};
-use crate::engine::linker;
 use crate::host::HostState;
 use crate::manifest::Manifest;
+use crate::wasm::linker;
 
 /// Fuel allowed to a component's start-up code while checking it.
 const CHECK_FUEL: u64 = 500_000_000;
@@ -58,10 +58,7 @@ pub enum ComponentError {
 /// (the `jit` feature) can.
 #[cfg(feature = "jit")]
 pub fn check(manifest: &Manifest, bytes: &[u8]) -> Result<(), ComponentError> {
-    let host = crate::engine::WasmTarget::host(crate::engine::Execution::host_default())
-        .map_err(|e| ComponentError::Engine(e.to_string()))?;
-    let engine = crate::engine::wasm_engine(None, &host)
-        .map_err(|e| ComponentError::Engine(e.to_string()))?;
+    let engine = crate::wasm::check_engine().map_err(|e| ComponentError::Engine(e.to_string()))?;
     compile_checked(&engine, manifest, bytes).map(|_| ())
 }
 

@@ -52,6 +52,7 @@ mod scheduler;
 pub mod store;
 pub mod trust;
 pub mod types;
+mod wasm;
 
 pub use cancel::CancelToken;
 pub use digest::{Sha256Digest, hex, sha256};

@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::execution::{CodeTarget, Execution, default_memory_ceiling_mb};
 use crate::contract::Operation;
+use crate::host::http::HttpConfig;
 use crate::host::log::{LogRecord, LogSink};
 use crate::js::JsConfig;
 use crate::manifest::OperationLimits;
 use crate::package::PackageLimits;
 use crate::scheduler::{Lane, LaneSize};
+use crate::wasm::{CodeTarget, Execution};
 
 /// Environment variable naming the default data directory.
 pub const DATA_DIR_ENV: &str = "BEX_DATA_DIR";
@@ -36,10 +37,21 @@ pub const MAX_MEMORY_MB: u32 = 256;
 /// Default ceiling on memory a manifest may ask for, MiB, on 32-bit
 /// targets, whose 2-4 GiB of address space the player shares.
 pub const MAX_MEMORY_MB_32BIT: u32 = 64;
+/// The default memory ceiling (the most a manifest may ask for, and what
+/// each instance slot reserves) on a target of `pointer_bits`: 256 MiB on
+/// 64-bit targets, 64 MiB on 32-bit ones, whose whole address space is
+/// 2-4 GiB shared with the player.
+pub(crate) fn default_memory_ceiling_mb(pointer_bits: u32) -> u32 {
+    if pointer_bits >= 64 {
+        MAX_MEMORY_MB
+    } else {
+        MAX_MEMORY_MB_32BIT
+    }
+}
+
 /// Default cap on the size of a call's result.
 pub const DEFAULT_MAX_RESULT_BYTES: usize = 16 * 1024 * 1024;
-/// Default cap on an HTTP response body (decoded).
-pub const DEFAULT_MAX_HTTP_BODY_BYTES: u64 = 8 * 1024 * 1024;
+pub use crate::host::http::DEFAULT_MAX_HTTP_BODY_BYTES;
 /// Default number of plugin calls executing at once across all lanes (the
 /// execution permits); the instance pool has exactly this many slots.
 pub const DEFAULT_MAX_INSTANCES: u32 = 4;
@@ -97,21 +109,6 @@ pub struct EngineConfig {
     pub(crate) http: HttpConfig,
     pub(crate) log_sink: LogSink,
     pub(crate) js: JsConfig,
-}
-
-/// Outbound HTTP settings (part of [`EngineConfig`]).
-#[derive(Clone, Debug)]
-pub(crate) struct HttpConfig {
-    pub allow_private_networks: bool,
-    pub resolve: BTreeMap<String, Vec<IpAddr>>,
-    pub record_dir: Option<PathBuf>,
-    pub replay_dir: Option<PathBuf>,
-    /// Plugin id → its own replay directory (over `replay_dir`).
-    pub replay_plugins: BTreeMap<String, PathBuf>,
-    pub max_body_bytes: Option<u64>,
-    pub user_agent: Option<String>,
-    pub max_in_flight: u32,
-    pub lookup: crate::host::http::Lookup,
 }
 
 impl std::fmt::Debug for EngineConfig {

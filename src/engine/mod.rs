@@ -9,10 +9,8 @@ mod call;
 mod config;
 mod config_json;
 mod dispatch;
-mod execution;
 mod install;
 mod invoke;
-pub(crate) mod linker;
 #[cfg(feature = "jit")]
 mod precompile;
 mod registry;
@@ -43,12 +41,12 @@ use crate::manifest::validate_plugin_id;
 use crate::permits::{Permits, Shares};
 use crate::scheduler::{LaneStats, Scheduler, WorkerHooks};
 use crate::store::{InstalledPlugin, Store, StoreStats};
+use crate::wasm::{CodeTarget, linker};
 use breaker::Breakers;
-use execution::CodeTarget;
 use registry::Registry;
 
+pub use crate::wasm::{EngineError, Execution};
 pub use call::CallError;
-pub(crate) use config::HttpConfig;
 pub use config::{
     DATA_DIR_ENV, DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_THRESHOLD, DEFAULT_FUEL,
     DEFAULT_LANES, DEFAULT_MAX_HTTP_BODY_BYTES, DEFAULT_MAX_HTTP_IN_FLIGHT, DEFAULT_MAX_INSTANCES,
@@ -56,8 +54,6 @@ pub use config::{
     EngineConfig, MAX_FUEL, MAX_MEMORY_MB, MAX_MEMORY_MB_32BIT, MAX_TIMEOUT_MS, default_data_dir,
 };
 pub use dispatch::default_lane;
-pub(crate) use execution::CodeTarget as WasmTarget;
-pub use execution::Execution;
 #[cfg(feature = "jit")]
 pub use install::{pack, pack_files};
 pub use invoke::MAX_PLUGIN_ERROR_BYTES;
@@ -67,25 +63,6 @@ pub use repos::{Available, RefreshReport, RepoInfo, RepoJob};
 pub use request::{CallOptions, Request};
 pub use stats::PluginStats;
 pub(crate) use wasm::wasm_config;
-#[cfg(feature = "jit")]
-pub(crate) use wasm::wasm_engine;
-
-/// Why the engine could not be set up.
-#[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// The configuration names something unusable (a replay directory
-    /// that cannot be read, a malformed recording...).
-    #[error("engine setup: {0}")]
-    Setup(String),
-    /// wasmtime refused the configuration or failed.
-    #[error("wasmtime: {0}")]
-    Wasmtime(String),
-    /// The instance pool cannot fit the process's address space: too many
-    /// execution slots for the memory ceiling (32-bit targets have little).
-    #[error("{0}")]
-    AddressSpace(String),
-}
 
 /// Store counts, per-plugin call statistics, lanes, permits and HTTP
 /// (docs/stats.md).

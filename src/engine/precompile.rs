@@ -2,12 +2,12 @@
 //! target, execution strategy and engine settings, so a runtime-only
 //! engine there runs them without a compiler.
 
-use super::execution::CodeTarget;
 use super::{EngineConfig, Execution, wasm};
 use crate::artifact::{Artifact, ArtifactKey};
 use crate::component;
 use crate::error::Result;
 use crate::package::Package;
+use crate::wasm::CodeTarget;
 
 /// Makes precompiled artifacts for one device. Build it once, then
 /// [`Precompiler::precompile`] each package.

@@ -89,7 +89,7 @@ pub(crate) fn effective_limits(
         u64::from(asked.memory_mb.unwrap_or(super::config::DEFAULT_MEMORY_MB)),
         u64::from(
             ceil.memory_mb
-                .unwrap_or_else(|| super::execution::default_memory_ceiling_mb(usize::BITS)),
+                .unwrap_or_else(|| super::config::default_memory_ceiling_mb(usize::BITS)),
         ),
     );
     (

@@ -13,12 +13,12 @@ use sha2::Digest;
 use wasmtime::component::Component;
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use super::EngineError;
 use super::config::EngineConfig;
-use super::execution::{CodeTarget, Execution, check_pool_fits, memory_guard_bytes};
 use crate::artifact::{ArtifactError, ArtifactKey};
 use crate::digest::{hex, sha256};
 use crate::store::{CompiledFile, InstalledPlugin, Store, StoreError};
+use crate::wasm::EngineError;
+use crate::wasm::{CodeTarget, Execution, check_pool_fits, memory_guard_bytes};
 
 /// Bytes of each instance slot's linear memory kept mapped between calls
 /// (reset with memset, never shared): per slot, so `max_instances` times
@@ -36,17 +36,7 @@ pub(crate) fn wasm_config(
     settings: Option<&EngineConfig>,
     target: &CodeTarget,
 ) -> Result<wasmtime::Config, EngineError> {
-    let mut c = wasmtime::Config::new();
-    if !target.is_host() || target.execution == Execution::Pulley {
-        c.target(&target.wasmtime_target())
-            .map_err(|e| EngineError::Setup(format!("target {}: {e:#}", target.device_triple())))?;
-    }
-    c.wasm_component_model(true);
-    c.consume_fuel(true);
-    c.epoch_interruption(true);
-    // wasmtime-wasi enables fibers; the wasm stack must fit in theirs.
-    c.max_wasm_stack(512 * 1024);
-    c.wasm_backtrace_max_frames(None);
+    let mut c = crate::wasm::base_config(target)?;
     if let Some(cfg) = settings {
         let ceiling_mb = cfg.memory_ceiling_mb(target);
         let n = cfg.max_instances;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::RepoError;
-use crate::engine::HttpConfig;
+use crate::host::http::HttpConfig;
 use crate::host::http::url::Url;
 use crate::host::http::{Hop, HopError, Live, Transport, live_settings};
 

@@ -11,6 +11,7 @@
 pub(crate) mod addr;
 mod cache;
 mod cancellable;
+mod config;
 mod dns;
 mod limits;
 pub(crate) mod recording;
@@ -20,6 +21,8 @@ pub(crate) mod url;
 
 // The engine's result checks (src/engine/vet) apply the same rules to the
 // urls and headers a plugin hands the player.
+pub use config::DEFAULT_MAX_HTTP_BODY_BYTES;
+pub(crate) use config::HttpConfig;
 pub(crate) use transport::header_allowed;
 pub(crate) use transport::{Hop, HopError, Live, Transport};
 
@@ -93,7 +96,7 @@ pub struct HttpStats {
 /// The network settings of the engine config: the resolver, its fixed
 /// answers and refused addresses, the user agent. Plugin traffic and the
 /// host's own repository fetches (`crate::repo`) both use them.
-pub(crate) fn live_settings(config: &crate::engine::HttpConfig) -> transport::LiveSettings {
+pub(crate) fn live_settings(config: &HttpConfig) -> transport::LiveSettings {
     transport::LiveSettings {
         allow_private: config.allow_private_networks,
         fixed: Arc::new(config.resolve.clone()),
@@ -107,7 +110,7 @@ pub(crate) fn live_settings(config: &crate::engine::HttpConfig) -> transport::Li
 
 impl HttpClient {
     /// Builds the transport the engine config asks for.
-    pub fn new(config: &crate::engine::HttpConfig) -> Result<HttpClient, String> {
+    pub fn new(config: &HttpConfig) -> Result<HttpClient, String> {
         let replaying = config.replay_dir.is_some() || !config.replay_plugins.is_empty();
         let backend = match (replaying, &config.record_dir) {
             (true, _) => Backend::Replay {
@@ -133,9 +136,7 @@ impl HttpClient {
         };
         Ok(HttpClient {
             backend,
-            max_body_bytes: config
-                .max_body_bytes
-                .unwrap_or(crate::engine::DEFAULT_MAX_HTTP_BODY_BYTES),
+            max_body_bytes: config.max_body_bytes.unwrap_or(DEFAULT_MAX_HTTP_BODY_BYTES),
             in_flight: Permits::new(config.max_in_flight),
             requests: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),

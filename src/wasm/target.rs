@@ -176,18 +176,6 @@ impl CodeTarget {
     }
 }
 
-/// The default memory ceiling (the most a manifest may ask for, and what
-/// each instance slot reserves) on a target of `pointer_bits`: 256 MiB on
-/// 64-bit targets, 64 MiB on 32-bit ones, whose whole address space is
-/// 2-4 GiB shared with the player.
-pub(crate) fn default_memory_ceiling_mb(pointer_bits: u32) -> u32 {
-    if pointer_bits >= 64 {
-        super::config::MAX_MEMORY_MB
-    } else {
-        super::config::MAX_MEMORY_MB_32BIT
-    }
-}
-
 /// The most address space the instance pool may reserve on a target of
 /// `pointer_bits`: 1 GiB of a 32-bit process, 1 TiB of a 64-bit one.
 pub(crate) fn max_pool_reservation(pointer_bits: u32) -> u64 {
@@ -260,8 +248,8 @@ mod tests {
     #[test]
     fn pools_that_cannot_fit_32_bits_are_refused_by_name() {
         let arm = armv7();
-        // The 32-bit default: 4 slots of 64 MiB.
-        check_pool_fits(4, default_memory_ceiling_mb(32), &arm).unwrap();
+        // The 32-bit default: 4 slots of 64 MiB (engine::config's ceiling).
+        check_pool_fits(4, 64, &arm).unwrap();
         // What qemu showed: 12 slots of 256 MiB failed inside wasmtime, and
         // 16 overflowed. Both are refused up front, naming the settings.
         for slots in [12, 16, u32::MAX] {
