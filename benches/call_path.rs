@@ -9,9 +9,6 @@
 //!   configuration, and with the BEX engine's wasmtime settings (pooling
 //!   allocator, bounds checks), which leaves only what BEX adds around the
 //!   call;
-//! - b: before/after: the same call on the path before issue 10
-//!   (`EngineConfig::legacy_call_path`: dynamic lifting, memory released
-//!   between calls) vs. typed calls with memory kept resident;
 //! - c: the result-to-JSON step alone (`bench_hooks::result_json`: result
 //!   checks + serde_json) vs. serde_json writing the same 50 cards from
 //!   plain structs (byte-identical output, checked);
@@ -62,13 +59,11 @@ fn search(query: &str) -> Request {
 
 /// Opens an engine reaching the loopback server as `api.bex.test`, with
 /// one copy of the job per id.
-fn engine(dir: &Path, name: &str, legacy: bool, port: u16, job: &[u8], ids: &[&str]) -> Engine {
+fn engine(dir: &Path, name: &str, port: u16, job: &[u8], ids: &[&str]) -> Engine {
     engine_with(
         dir,
         name,
-        EngineConfig::new(dir.join(name))
-            .allow_unsigned_packages(true)
-            .legacy_call_path(legacy),
+        EngineConfig::new(dir.join(name)).allow_unsigned_packages(true),
         port,
         job,
         ids,
@@ -138,9 +133,8 @@ pub fn run(dir: &Path) {
     let port = crate::lanes::serve(Duration::ZERO, RESPONSE);
     let query = format!("fetch:http://{HOST}:{port}/3/search/movie");
     let fetch = search(&query);
-    let ids = ["bex.job-a", "bex.job-b", "bex.job-d"];
-    let typed = engine(dir, "job-typed", false, port, &job, &ids);
-    let legacy = engine(dir, "job-legacy", true, port, &job, &["bex.job-b"]);
+    let ids = ["bex.job-a", "bex.job-d"];
+    let typed = engine(dir, "job-typed", port, &job, &ids);
     let json = typed.call("bex.job-a", &fetch).unwrap();
     let paged: PagedResult = serde_json::from_str(&json).unwrap();
     assert_eq!(paged.items.len(), 50);
@@ -170,21 +164,6 @@ pub fn run(dir: &Path) {
             ("ratio bex/bare default", 0, 1, "<= 1.3x"),
             ("ratio bex/bare BEX settings", 0, 2, "<= 1.3x"),
         ],
-    );
-
-    assert_eq!(
-        legacy.call("bex.job-b", &fetch).unwrap(),
-        typed.call("bex.job-b", &fetch).unwrap()
-    );
-    let samples = interleaved(&mut [
-        &mut || drop(legacy.call("bex.job-b", &fetch).unwrap()),
-        &mut || drop(typed.call("bex.job-b", &fetch).unwrap()),
-    ]);
-    report(
-        "b. before/after: Engine::call as before (Val, serde_json::Value, memory released) vs now:",
-        &["before: legacy_call_path(true)", "after: typed (default)"],
-        samples,
-        &[("speedup before/after", 0, 1, ">= 2x at p50")],
     );
 
     result_to_json(&paged);

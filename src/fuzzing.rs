@@ -3,13 +3,10 @@
 //! any bytes and must return without panicking or hanging; what it
 //! returns is not checked. Not a stable API.
 
-#[cfg(feature = "jit")]
-use wasmtime::component::types::ComponentItem;
-#[cfg(feature = "jit")]
-use wasmtime::component::{Component, Type};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "jit")]
-use crate::engine::{values, vet};
+use crate::engine::vet;
 use crate::host::http::{recording, url::Url};
 use crate::manifest::{HostPattern, Manifest};
 use crate::package::{Package, PackageLimits};
@@ -65,58 +62,36 @@ pub fn host_pattern_and_url(data: &[u8]) {
     }
 }
 
-/// The types of the `search` export of a component providing it: its
-/// arguments and its result.
-#[cfg(feature = "jit")]
-pub struct CallTypes {
-    params: Vec<(String, Type)>,
-    result: Option<Type>,
+/// JSON as each structured argument of the contract's operations (the
+/// mapping of docs/json.md, as `Args` decodes them) and as each result
+/// type, and a result that decodes checked as a call's result is, then
+/// written back as JSON.
+pub fn call_values(data: &[u8]) {
+    use crate::types::*;
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let _ = SearchFilters::deserialize(&json);
+    let _ = SubtitleQuery::deserialize(&json);
+    result::<Server>(&json);
+    result::<HomePage>(&json);
+    result::<PagedResult>(&json);
+    result::<MediaInfo>(&json);
+    result::<Vec<Server>>(&json);
+    result::<Vec<StreamSource>>(&json);
+    result::<Vec<SubtitleEntry>>(&json);
+    result::<SubtitleFile>(&json);
+    result::<ArticlePage>(&json);
 }
 
-#[cfg(feature = "jit")]
-impl CallTypes {
-    /// Reads the types from `component` (the bytes of a plugin providing
-    /// `search`); `None` if it has no such export.
-    pub fn load(component: &[u8]) -> Option<CallTypes> {
-        let mut config = wasmtime::Config::new();
-        config.wasm_component_model(true);
-        let engine = wasmtime::Engine::new(&config).ok()?;
-        let component = Component::new(&engine, component).ok()?;
-        let iface = component.get_export_index(None, "bex:plugin/search@1.0.0")?;
-        let (item, _) = component.get_export(Some(&iface), "search")?;
-        let ComponentItem::ComponentFunc(func) = item else {
-            return None;
-        };
-        let result = func.results().next().and_then(|r| match r {
-            Type::Result(r) => r.ok(),
-            _ => None,
-        });
-        Some(CallTypes {
-            params: func.params().map(|(n, t)| (n.to_string(), t)).collect(),
-            result,
-        })
-    }
-
-    /// JSON mapped to each argument of `search` and to its result
-    /// (docs/json.md), and a result that maps checked as a call's result
-    /// is, then mapped back to JSON.
-    pub fn values(&self, data: &[u8]) {
-        let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
-            return;
-        };
-        for (name, ty) in &self.params {
-            let _ = values::from_json(ty, &json, name);
-        }
-        if let Some(ty) = &self.result
-            && let Ok(v) = values::from_json(ty, &json, "result")
-        {
-            let _ = vet::check(
-                &v,
-                vet::Policy {
-                    allow_private_networks: false,
-                },
-            );
-            let _ = values::to_json(&v);
-        }
+fn result<T: DeserializeOwned + Serialize>(json: &serde_json::Value) {
+    if let Ok(value) = T::deserialize(json) {
+        let _ = vet::typed::check(
+            &value,
+            vet::Policy {
+                allow_private_networks: false,
+            },
+        );
+        let _ = serde_json::to_string(&value);
     }
 }

@@ -109,7 +109,10 @@ fn servers_then_stream_round_trips_records() {
         ],
         ErrorCode::InvalidArgument,
     );
-    assert!(e.contains("server.quality: expected an integer"), "{e}");
+    assert!(
+        e.contains("server.quality: invalid type: string \"high\", expected u32"),
+        "{e}"
+    );
     let e = cli.fails(
         &[
             "stream",

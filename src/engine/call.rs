@@ -4,12 +4,10 @@
 
 use std::time::Instant;
 
-use wasmtime::component::Val;
 use wasmtime::{Store, Trap};
 
 use super::invoke::{self, Args, Finish, Output, Payload, Returned};
 use super::registry::{Export, Limits, Loaded};
-use super::{values, vet};
 use crate::cancel::{CancelToken, Cancelled};
 use crate::contract::Operation;
 use crate::host::log::LogLevel;
@@ -138,12 +136,6 @@ pub(crate) struct CallSpec<'a> {
     /// The request context and the typed arguments.
     pub ctx: crate::types::RequestContext,
     pub args: Args,
-    /// The same arguments as dynamic values, for the legacy call path.
-    pub params: Vec<Val>,
-    /// Call through dynamic `Val`s and `serde_json::Value`s, as before
-    /// typed calls (bench only: `EngineConfig::legacy_call_path`); always
-    /// JSON.
-    pub legacy: bool,
     /// JSON text or the typed value.
     pub output: Output,
     /// The export's limits, its timeout possibly lowered by the caller.
@@ -198,29 +190,19 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     }
     let outcome = (|| {
         let instance = loaded.pre.instantiate(&mut store)?;
-        if !spec.legacy {
-            let how = Finish {
-                policy: loaded.results,
-                max_bytes: spec.max_result_bytes,
-                output: spec.output,
-            };
-            let returned = invoke::invoke(
-                &mut store,
-                &instance,
-                &export.func,
-                spec.ctx,
-                spec.args,
-                how,
-            )?;
-            return Ok(Raw::Typed(returned));
-        }
-        let func = instance
-            .get_func(&mut store, export.func)
-            .ok_or_else(|| wasmtime::format_err!("the export vanished"))?;
-        let mut results = [Val::Bool(false)];
-        func.call(&mut store, &spec.params, &mut results)?;
-        let [result] = results;
-        Ok::<Raw, wasmtime::Error>(Raw::Legacy(result))
+        let how = Finish {
+            policy: loaded.results,
+            max_bytes: spec.max_result_bytes,
+            output: spec.output,
+        };
+        invoke::invoke(
+            &mut store,
+            &instance,
+            &export.func,
+            spec.ctx,
+            spec.args,
+            how,
+        )
     })();
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     let stderr = store.data_mut().drain_stdio();
@@ -228,13 +210,7 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
         Err(e) => Err(classify(loaded, spec.op, &e, store.data(), &stderr, limits)),
         Ok(value) => {
             commit_kv(loaded, store.data_mut());
-            let finished = match value {
-                Raw::Typed(r) => {
-                    finish_typed(loaded, spec.op, r, store.data(), spec.max_result_bytes)
-                }
-                Raw::Legacy(v) => finish(loaded, spec.op, v, store.data(), spec.max_result_bytes)
-                    .map(Payload::Json),
-            };
+            let finished = finish(loaded, spec.op, value, store.data(), spec.max_result_bytes);
             match finished {
                 // The plugin gave up because its host calls used up the
                 // deadline: that is the call's timeout.
@@ -253,12 +229,6 @@ pub(crate) fn run(loaded: &Loaded, export: &Export, spec: CallSpec<'_>) -> CallO
     }
     store.data_mut().log.finish();
     CallOutcome { result, fuel_used }
-}
-
-/// What the export returned, before it becomes the call's result.
-enum Raw {
-    Typed(Returned),
-    Legacy(Val),
 }
 
 fn commit_kv(loaded: &Loaded, state: &mut HostState) {
@@ -389,56 +359,6 @@ fn classify(
 }
 
 fn finish(
-    loaded: &Loaded,
-    op: Operation,
-    value: Val,
-    state: &HostState,
-    max: usize,
-) -> Result<String, CallError> {
-    match value {
-        Val::Result(Ok(Some(ok))) => {
-            // The player acts on what passes: fetches its urls, sends its
-            // headers, writes its files.
-            vet::check(&ok, loaded.results)
-                .map_err(|v| fault(loaded, op, format!("result check: {v}")))?;
-            let json = serde_json::to_string(&values::to_json(&ok)).expect("JSON values serialize");
-            if json.len() > max {
-                return Err(fault(
-                    loaded,
-                    op,
-                    format!(
-                        "result too large: {} bytes of JSON, the limit is {max}",
-                        json.len()
-                    ),
-                ));
-            }
-            Ok(json)
-        }
-        Val::Result(Err(Some(err))) => {
-            let (kind, message) = match values::to_json(&err) {
-                serde_json::Value::Object(o) => (
-                    o.get("kind")
-                        .and_then(|k| k.as_str())
-                        .unwrap_or("internal")
-                        .to_string(),
-                    o.get("value")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string(),
-                ),
-                other => ("internal".into(), other.to_string()),
-            };
-            Err(plugin_failure(loaded, state, kind, message))
-        }
-        other => Err(fault(
-            loaded,
-            op,
-            format!("unexpected result shape {other:?}"),
-        )),
-    }
-}
-
-fn finish_typed(
     loaded: &Loaded,
     op: Operation,
     returned: Returned,

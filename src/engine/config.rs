@@ -95,8 +95,6 @@ pub struct EngineConfig {
     pub(crate) per_operation: BTreeMap<Operation, OperationLimits>,
     pub(crate) ceilings: OperationLimits,
     pub(crate) max_result_bytes: usize,
-    /// Bench only: the dynamic call path (see `legacy_call_path`).
-    pub(crate) legacy_call_path: bool,
     /// Ceilings on a manifest's network rate and concurrency.
     pub(crate) max_rate_per_minute: u32,
     pub(crate) max_concurrent_requests: u32,
@@ -151,7 +149,6 @@ impl EngineConfig {
                 memory_mb: None,
             },
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
-            legacy_call_path: false,
             max_rate_per_minute: DEFAULT_MAX_RATE_PER_MINUTE,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             max_instances: DEFAULT_MAX_INSTANCES,
@@ -236,17 +233,6 @@ impl EngineConfig {
     pub fn network_ceilings(mut self, rate_per_minute: u32, concurrent: u32) -> Self {
         self.max_rate_per_minute = rate_per_minute.max(1);
         self.max_concurrent_requests = concurrent.max(1);
-        self
-    }
-
-    /// The call path as it was before typed calls: results through dynamic
-    /// `Val`s and `serde_json::Value`s, and instance memory released
-    /// between calls instead of kept resident. Only for `make bench`'s
-    /// before/after comparison and the test that both paths write the same
-    /// JSON; it will go.
-    #[doc(hidden)]
-    pub fn legacy_call_path(mut self, on: bool) -> Self {
-        self.legacy_call_path = on;
         self
     }
 

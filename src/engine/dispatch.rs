@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::invoke::{Args, Output, Payload};
 use super::registry::{self, LoadFailure, Loaded};
 use super::stats::stats_entry;
-use super::{CallError, CallOptions, Engine, Inner, Request, call, values};
+use super::{CallError, CallOptions, Engine, Inner, Request, call};
 use crate::cancel::CancelToken;
 use crate::contract::Operation;
 use crate::error::{Error, Result};
@@ -22,39 +22,11 @@ use crate::permits::Refused;
 use crate::scheduler::{CancelOutcome, Lane};
 use crate::types::RequestContext;
 
-/// The request context and `request`'s arguments as dynamic values of the
-/// export's parameter types; an argument that does not fit is
-/// `INVALID_ARGUMENT` naming its field.
-fn dynamic_params(
-    export: &registry::Export,
-    op: Operation,
-    ctx: &RequestContext,
-    request: &Request,
-) -> Result<Vec<wasmtime::component::Val>> {
-    let ctx = serde_json::to_value(ctx).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-    let args: Vec<serde_json::Value> = std::iter::once(ctx).chain(request.args()).collect();
-    if args.len() != export.params.len() {
-        return Err(Error::InvalidArgument(format!(
-            "{} takes {} arguments",
-            op.function(),
-            export.params.len()
-        )));
-    }
-    export
-        .params
-        .iter()
-        .zip(&args)
-        .map(|((name, ty), v)| values::from_json(ty, v, &name.replace('-', "_")))
-        .collect::<std::result::Result<Vec<_>, String>>()
-        .map_err(Error::InvalidArgument)
-}
-
 /// A call's arguments: the request context and the operation's arguments,
-/// typed, and the same as dynamic values for the legacy path.
+/// typed.
 struct CallArgs {
     ctx: RequestContext,
     args: Args,
-    params: Vec<wasmtime::component::Val>,
 }
 
 /// The lane an operation runs on unless the caller picks one: starting
@@ -186,23 +158,10 @@ impl Inner {
             deadline_ms: limits.timeout.as_millis() as u64,
             extra: options.extra.clone(),
         };
-        // Typed arguments; only when they do not decode is the request
-        // checked against the export's types, for an error that names the
-        // field (`server.quality: expected an integer`). Dynamic values
-        // are built only for the bench-only legacy path.
-        let args = match Args::of(request) {
-            Ok(args) => args,
-            Err(message) => {
-                dynamic_params(export, op, &ctx, request)?;
-                return Err(Error::InvalidArgument(message));
-            }
-        };
-        let params = if self.config.legacy_call_path {
-            dynamic_params(export, op, &ctx, request)?
-        } else {
-            Vec::new()
-        };
-        let typed = CallArgs { ctx, args, params };
+        // Typed arguments; one that does not decode is INVALID_ARGUMENT
+        // naming its field (`server.quality: invalid type: ...`).
+        let args = Args::of(request).map_err(Error::InvalidArgument)?;
+        let typed = CallArgs { ctx, args };
         let started = Instant::now();
         let result = self.admitted(
             &loaded,
@@ -288,8 +247,6 @@ impl Inner {
                 op,
                 ctx: args.ctx,
                 args: args.args,
-                params: args.params,
-                legacy: self.config.legacy_call_path,
                 output,
                 limits,
                 cancel,

@@ -39,7 +39,7 @@ impl Args {
             what: &str,
             v: &serde_json::Value,
         ) -> Result<T, String> {
-            T::deserialize(v).map_err(|e| format!("{what}: {e}"))
+            serde_path_to_error::deserialize(v).map_err(|e| field_error(what, &e))
         }
         Ok(match request {
             Request::Home { page } => Args::Home(page.clone()),
@@ -60,6 +60,39 @@ impl Args {
             }
         })
     }
+}
+
+/// A decoding error as `argument.path.to.field: problem`: a missing field
+/// is `server.name: missing`, an unknown one `server.surprise: unknown
+/// field (expected id, name, ...)`, a wrong value names what was expected.
+fn field_error(what: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let mut path = what.to_string();
+    for segment in e.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key } => path.push_str(&format!(".{key}")),
+            serde_path_to_error::Segment::Enum { variant } => path.push_str(&format!(".{variant}")),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let inner = e.inner().to_string();
+    let quoted = |m: &str| m.split('`').nth(1).map(str::to_string);
+    if let Some(rest) = inner.strip_prefix("missing field ")
+        && let Some(field) = quoted(rest)
+    {
+        return format!("{path}.{field}: missing");
+    }
+    if let Some(rest) = inner.strip_prefix("unknown field ")
+        && let Some(field) = quoted(rest)
+    {
+        let expected: Vec<&str> = rest.split('`').skip(3).step_by(2).collect();
+        // The path already ends at the unknown key.
+        if !path.ends_with(&format!(".{field}")) {
+            path = format!("{path}.{field}");
+        }
+        return format!("{path}: unknown field (expected {})", expected.join(", "));
+    }
+    format!("{path}: {inner}")
 }
 
 /// What a call hands back: JSON text (the C ABI, the CLI, `Engine::call`)
@@ -289,5 +322,35 @@ mod tests {
         let kept = &cut[..cut.len() - marker.len()];
         assert!(kept.len() <= MAX_PLUGIN_ERROR_BYTES && kept.chars().all(|c| c == '€'));
         assert_eq!(kept.len(), MAX_PLUGIN_ERROR_BYTES / 3 * 3);
+    }
+
+    #[test]
+    fn argument_errors_name_the_field() {
+        let err = |server: serde_json::Value| match Args::of(&Request::Stream { server }) {
+            Err(e) => e,
+            Ok(_) => panic!("decoded"),
+        };
+        use serde_json::json;
+        assert_eq!(err(json!({"id": "x"})), "server.name: missing");
+        assert_eq!(
+            err(json!({"id": "x", "name": "n", "extra": [["a", 1]]})),
+            "server.extra[0][1]: invalid type: integer `1`, expected a string"
+        );
+        assert_eq!(
+            err(json!({"id": "x", "name": "n", "dub_status": ["loud"]})),
+            "server.dub_status: unknown variant `loud`, expected `subbed` or `dubbed`"
+        );
+        assert!(
+            err(json!({"id": "x", "name": "n", "oops": 1}))
+                .starts_with("server.oops: unknown field (expected id, name, url,")
+        );
+        let filters = Args::of(&Request::Search {
+            query: "q".into(),
+            filters: json!({"kind": "opera"}),
+            page: None,
+        });
+        assert!(
+            matches!(filters, Err(e) if e.starts_with("filters.kind: unknown variant `opera`"))
+        );
     }
 }

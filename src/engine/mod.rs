@@ -19,7 +19,6 @@ mod request;
 mod stats;
 mod ticker;
 mod typed_api;
-pub(crate) mod values;
 pub(crate) mod vet;
 mod wasm;
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::types::{ComponentItem, Type};
+use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{ComponentExportIndex, InstancePre, Linker};
 
 use super::config::EngineConfig;
@@ -29,8 +29,6 @@ pub(crate) struct Limits {
 /// One callable export.
 pub(crate) struct Export {
     pub func: ComponentExportIndex,
-    /// Parameter names and types, the request context first.
-    pub params: Vec<(String, Type)>,
     pub limits: Limits,
 }
 
@@ -147,24 +145,16 @@ pub(crate) fn load(
                 .ok_or_else(|| {
                     LoadFailure::Engine(format!("{} has no {}", cap.export_name(), op.function()))
                 })?;
-            let ComponentItem::ComponentFunc(ty) = item else {
+            let ComponentItem::ComponentFunc(_) = item else {
                 return Err(LoadFailure::Engine(format!(
                     "{} is not a function",
                     op.function()
                 )));
             };
-            let params = ty.params().map(|(n, t)| (n.to_string(), t)).collect();
             let (limits, lowered) =
                 effective_limits(config, plugin.manifest.limits.for_operation(*op), *op);
             notes.extend(lowered);
-            exports.insert(
-                *op,
-                Export {
-                    func,
-                    params,
-                    limits,
-                },
-            );
+            exports.insert(*op, Export { func, limits });
         }
     }
     Ok((

@@ -151,25 +151,6 @@ impl Request {
             },
         })
     }
-
-    /// The export's arguments after the request context, as JSON.
-    pub(crate) fn args(&self) -> Vec<Json> {
-        match self {
-            Request::Home { page } | Request::Articles { page } => vec![json!(page)],
-            Request::Category { id, page } => vec![json!(id), json!(page)],
-            Request::Search {
-                query,
-                filters,
-                page,
-            } => vec![json!(query), filters.clone(), json!(page)],
-            Request::Info { id } | Request::Servers { id } | Request::DownloadSubtitle { id } => {
-                vec![json!(id)]
-            }
-            Request::Stream { server } => vec![server.clone()],
-            Request::SearchSubtitles { query } => vec![query.clone()],
-            Request::SearchArticles { query, page } => vec![json!(query), json!(page)],
-        }
-    }
 }
 
 /// Per-call options from the player.

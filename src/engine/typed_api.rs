@@ -136,7 +136,7 @@ impl Engine {
                     std::any::type_name::<T>()
                 ))
             }),
-            // The bench-only legacy path answers in JSON.
+            // Asked for a value, a call answers one; JSON is decoded all the same.
             Payload::Json(json) => serde_json::from_str(&json)
                 .map_err(|e| Error::InvalidArgument(format!("the result does not decode: {e}"))),
         }

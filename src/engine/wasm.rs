@@ -55,9 +55,7 @@ pub(crate) fn wasm_config(
             .max_memories_per_component(2)
             .max_tables_per_component(8)
             .table_elements(20_000);
-        if !cfg.legacy_call_path {
-            keep_resident(&mut pool);
-        }
+        keep_resident(&mut pool);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         // Reserve only the memory ceiling per instance (plus a small guard
         // for native code) instead of 4 GiB: explicit bounds checks, small
@@ -122,8 +120,7 @@ pub(crate) fn artifact_key(settings: &EngineConfig, target: &CodeTarget) -> Arti
 /// page faults there (a call's heap: parsing a response, building the
 /// result). Pages above that are released. No decommit batching: a slot
 /// waiting in a batch is not free, and a call holding an execution permit
-/// must always find one. Off on the bench-only legacy path, which measures
-/// the call path as it was before.
+/// must always find one.
 fn keep_resident(pool: &mut PoolingAllocationConfig) {
     pool.linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
         .table_keep_resident(64 << 10)

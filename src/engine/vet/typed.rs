@@ -1,9 +1,9 @@
 //! The result checks of this module's docs over typed results: a serde
 //! `Serializer` that writes nothing and walks the value, judging each
-//! field by its name (`url`, `*_url`, `trailers`, `headers`, `file_name`)
-//! exactly as the walk over dynamic values does. Typed results serialize
-//! with their JSON (snake_case) field names, so the rules and the paths
-//! are the same; nothing is allocated unless a field is refused.
+//! field by its name (`url`, `*_url`, `trailers`, `headers`, `file_name`).
+//! Typed results serialize with their JSON (snake_case) field names, so
+//! the paths are the JSON's; nothing is allocated unless a field is
+//! refused.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -513,5 +513,54 @@ mod tests {
             check(&value, Policy::default()).unwrap_err().path,
             "headers[0]"
         );
+    }
+
+    /// Every field of the contract's records that may carry a url, a
+    /// header or a file name is one the walk checks, with the type the
+    /// walk expects: a new `poster-link` field would fail here.
+    #[test]
+    fn every_url_header_and_file_field_of_the_contract_is_checked() {
+        let wit = include_str!("../../../wit/plugin.wit");
+        let types = &wit[wit.find("interface types").unwrap()..];
+        let types = &types[..types.find("\n}\n").unwrap()];
+        let mut checked = Vec::new();
+        for line in types.lines().map(str::trim) {
+            let Some((name, ty)) = line.strip_suffix(',').and_then(|l| l.split_once(": ")) else {
+                continue;
+            };
+            let suspicious = [
+                "url", "uri", "link", "href", "header", "file", "path", "trailer",
+            ]
+            .iter()
+            .any(|w| name.contains(w));
+            let want = match kind(&name.replace('-', "_")) {
+                Kind::Url => ["string", "option<string>"].as_slice(),
+                Kind::Urls => &["list<string>"],
+                Kind::Headers => &["list<pair>"],
+                Kind::FileName => &["string"],
+                Kind::Other | Kind::Header => {
+                    assert!(
+                        !suspicious,
+                        "{name}: {ty} is not checked (see vet::typed::kind)"
+                    );
+                    continue;
+                }
+            };
+            assert!(
+                want.contains(&ty),
+                "{name}: {ty}, the walk expects {want:?}"
+            );
+            checked.push(name);
+        }
+        for name in [
+            "url",
+            "license-url",
+            "certificate-url",
+            "headers",
+            "trailers",
+            "file-name",
+        ] {
+            assert!(checked.contains(&name), "{name} not found in the contract");
+        }
     }
 }
