@@ -113,6 +113,13 @@ pub(crate) fn stub_imports<T: 'static>(
 }
 
 fn main() {
+    // `cargo bench --bench engine -- lanes call_path` runs only those
+    // sections (open, call, lanes, js, call_path); none named runs all.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |section: &str| only.is_empty() || only.iter().any(|o| o == section);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let hostile = wasm("bex_hostile");
@@ -133,20 +140,38 @@ fn main() {
         }
     }
 
-    // 1. Engine open: warm cache vs. compiling, alternating.
+    if wanted("open") {
+        engine_open(&data);
+    }
+    if wanted("call") {
+        warm_call(&data, &hostile);
+    }
+    if wanted("lanes") {
+        lanes::run(dir.path(), &hostile);
+    }
+    if wanted("js") {
+        js::run(dir.path(), &hostile);
+    }
+    if wanted("call_path") {
+        call_path::run(dir.path());
+    }
+}
+
+/// 1. Engine open: warm cache vs. compiling, alternating.
+fn engine_open(data: &std::path::Path) {
     let (mut warm, mut cold) = (Vec::new(), Vec::new());
     for _ in 0..OPENS {
         let t = Instant::now();
-        drop(Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap());
+        drop(Engine::open(EngineConfig::new(data).allow_unsigned_packages(true)).unwrap());
         warm.push(t.elapsed());
         {
-            let store = Store::open(&data).unwrap();
+            let store = Store::open(data).unwrap();
             for key in store.compiled_keys().unwrap() {
                 store.remove_compiled(&key).unwrap();
             }
         }
         let t = Instant::now();
-        drop(Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap());
+        drop(Engine::open(EngineConfig::new(data).allow_unsigned_packages(true)).unwrap());
         cold.push(t.elapsed());
     }
     let (w, c) = (percentile(&mut warm, 0.5), percentile(&mut cold, 0.5));
@@ -157,9 +182,11 @@ fn main() {
         "  ratio compiling/warm {:>9.1}x",
         c.as_secs_f64() / w.as_secs_f64()
     );
+}
 
-    // 2. One warm search call: our API vs. bare wasmtime.
-    let engine = Engine::open(EngineConfig::new(&data).allow_unsigned_packages(true)).unwrap();
+/// 2. One warm search call: our API vs. bare wasmtime.
+fn warm_call(data: &std::path::Path, hostile: &[u8]) {
+    let engine = Engine::open(EngineConfig::new(data).allow_unsigned_packages(true)).unwrap();
     let request = Request::Search {
         query: "ok".into(),
         filters: serde_json::json!({}),
@@ -168,7 +195,7 @@ fn main() {
     engine.call("bex.hostile", &request).unwrap();
 
     let wasm_engine = bare_engine(&mut wasmtime::Config::new());
-    let component = Component::new(&wasm_engine, &hostile).unwrap();
+    let component = Component::new(&wasm_engine, hostile).unwrap();
     let mut linker = Linker::<BareState>::new(&wasm_engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     stub_imports(&mut linker, &component, &[]);
@@ -228,9 +255,4 @@ fn main() {
         o50.as_secs_f64() / r50.as_secs_f64(),
         o99.as_secs_f64() / r99.as_secs_f64()
     );
-
-    drop(engine);
-    lanes::run(dir.path(), &hostile);
-    js::run(dir.path(), &hostile);
-    call_path::run(dir.path());
 }

@@ -3,7 +3,13 @@
 //! 3. submit → callback through the C ABI (`bex_submit_search`) vs. the
 //!    direct `Engine::call` of the same operation on the same component;
 //! 4. throughput of the 4 User workers on calls whose HTTP request takes
-//!    5 ms on a loopback server, against the ideal 4 / 5 ms = 800/s.
+//!    5 ms on a loopback server, against the ideal 4 / 5 ms = 800/s;
+//! 5. an idle engine over 10 s: the CPU its threads use and how often
+//!    they wake (target: none).
+//!
+//! With 3, the floor of any handoff: a message to another thread and back
+//! over crossbeam channels, two thread wake-ups, the same two a submitted
+//! call takes (the worker's and the caller's).
 
 use std::ffi::{CString, c_char, c_void};
 use std::path::Path;
@@ -114,7 +120,130 @@ fn package(dir: &Path, id: &str, hosts: &str, component: &[u8]) -> std::path::Pa
 
 pub fn run(dir: &Path, hostile: &[u8]) {
     c_abi_latency(dir, hostile);
+    wakeup_floor();
     throughput(dir, hostile);
+    idle(dir, hostile);
+}
+
+/// A round trip to a thread blocked on a channel and back: two wake-ups,
+/// what a submitted call cannot avoid without a spinning worker.
+fn wakeup_floor() {
+    let (to, from_main) = bounded::<u64>(1);
+    let (back, from_worker) = bounded::<u64>(1);
+    let worker = std::thread::spawn(move || {
+        while let Ok(n) = from_main.recv() {
+            back.send(n).unwrap();
+        }
+    });
+    let mut samples = Vec::with_capacity(CALLS);
+    for i in 0..CALLS as u64 + 20 {
+        let t = Instant::now();
+        to.send(i).unwrap();
+        assert_eq!(from_worker.recv().unwrap(), i);
+        if i >= 20 {
+            samples.push(t.elapsed());
+        }
+    }
+    drop(to);
+    worker.join().unwrap();
+    let (p50, p99) = (
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
+    );
+    println!(
+        "the floor of a handoff: a channel round trip to a blocked thread (two wake-ups), {CALLS} times: p50 {:.1} us, p99 {:.1} us",
+        us(p50),
+        us(p99)
+    );
+}
+
+/// An idle engine (lanes, notifier, epoch thread) after some calls: CPU
+/// time and thread wake-ups over 10 s of doing nothing.
+fn idle(dir: &Path, hostile: &[u8]) {
+    const IDLE: Duration = Duration::from_secs(10);
+    let engine =
+        Engine::open(EngineConfig::new(dir.join("idle")).allow_unsigned_packages(true)).unwrap();
+    engine
+        .install_file(&package(dir, "bex.idle", "", hostile), true)
+        .unwrap();
+    // Work first, on the lanes, so every kind of thread has run.
+    let request = Request::Search {
+        query: "ok".into(),
+        filters: serde_json::json!({}),
+        page: None,
+    };
+    let (tx, rx) = unbounded();
+    for _ in 0..20 {
+        let tx = tx.clone();
+        engine
+            .submit(
+                "bex.idle",
+                request.clone(),
+                CallOptions::default(),
+                move |_, r| {
+                    let _ = tx.send(r.is_ok());
+                },
+            )
+            .unwrap();
+    }
+    for _ in 0..20 {
+        assert!(rx.recv().unwrap());
+    }
+    let (cpu0, wakes0) = (process_cpu(), bex_thread_wakeups());
+    // The measurement itself: ten seconds of nothing to do.
+    std::thread::sleep(IDLE);
+    let (cpu1, wakes1) = (process_cpu(), bex_thread_wakeups());
+    let cpu = cpu1.saturating_sub(cpu0);
+    println!(
+        "an idle engine over {} s ({} bex threads): {:.0} ms of CPU ({:.2}%), {} thread wake-ups (target: 0%, none)",
+        IDLE.as_secs(),
+        wakes1.1,
+        cpu.as_secs_f64() * 1e3,
+        cpu.as_secs_f64() / IDLE.as_secs_f64() * 100.0,
+        wakes1.0.saturating_sub(wakes0.0)
+    );
+    drop(engine);
+}
+
+/// User and system CPU time of this process (Linux, /proc/self/stat).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are
+    // the 14th and 15th fields of the line, in clock ticks (100 a second).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Context switches (wake-ups) of the engine's threads (named `bex-*`) so
+/// far, and how many such threads there are.
+fn bex_thread_wakeups() -> (u64, usize) {
+    let (mut switches, mut threads) = (0, 0);
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with("bex-") {
+            continue;
+        }
+        threads += 1;
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        for line in status.lines() {
+            if let Some(n) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                switches += n.trim().parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    (switches, threads)
 }
 
 fn c_abi_latency(dir: &Path, hostile: &[u8]) {

@@ -5,11 +5,19 @@ use serde::Serialize;
 
 use crate::engine::vet;
 
-/// The result-to-JSON step of a call, alone: the checks of the result's
-/// urls, headers and file names, then the JSON text.
+/// The result-to-JSON step of a call, alone: the JSON text, its urls,
+/// headers and file names checked as it is written (one pass), as a call
+/// does.
 pub fn result_json<T: Serialize>(result: &T) -> Result<String, String> {
-    vet::typed::check(result, vet::Policy::default()).map_err(|v| v.to_string())?;
-    serde_json::to_string(result).map_err(|e| e.to_string())
+    let scope = vet::scope(vet::Policy::default());
+    let json = serde_json::to_string(result);
+    if scope.refused() {
+        drop(scope);
+        return Err(vet::typed::check(result, vet::Policy::default())
+            .err()
+            .map_or_else(|| "refused".into(), |v| v.to_string()));
+    }
+    json.map_err(|e| e.to_string())
 }
 
 /// The wasmtime configuration an engine opened with `config` uses (its

@@ -237,6 +237,8 @@ impl Inner {
         if cancel.is_cancelled() {
             return Err(cancelled().into());
         }
+        // The epoch ticks while a call runs (an idle engine wakes nothing).
+        let _running = self.ticker.running();
         let outcome = call::run(
             loaded,
             export,

@@ -192,15 +192,31 @@ fn finish<R: Serialize + Send + 'static>(
     };
     // The player acts on what passes: fetches its urls, sends its headers,
     // writes its files.
-    if let Err(v) = vet::typed::check(&value, policy) {
-        return Returned::Refused(v.to_string());
-    }
+    let refused = |value: &R| {
+        vet::typed::check(value, policy)
+            .err()
+            .map(|v| v.to_string())
+    };
     if output == Output::Value {
-        return Returned::Ok(Payload::Value(Box::new(value)));
+        return match refused(&value) {
+            Some(v) => Returned::Refused(v),
+            None => Returned::Ok(Payload::Value(Box::new(value))),
+        };
     }
-    match to_json_capped(&value, max) {
+    // JSON is checked as it is written (one pass); the walk runs only to
+    // name a refused field, or to tell a refused field after the size
+    // limit from a result that is only too large.
+    let scope = vet::scope(policy);
+    let json = to_json_capped(&value, max);
+    let stopped = scope.refused();
+    drop(scope);
+    match json {
         Some(json) => Returned::Ok(Payload::Json(json)),
-        None => Returned::TooLarge,
+        None => match refused(&value) {
+            Some(v) => Returned::Refused(v),
+            None if stopped => Returned::Refused("a field was refused by the result checks".into()),
+            None => Returned::TooLarge,
+        },
     }
 }
 

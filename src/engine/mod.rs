@@ -156,7 +156,7 @@ struct Inner {
     /// only (see `crate::js`).
     lanes_key: u64,
     opened: Instant,
-    _ticker: ticker::Ticker,
+    ticker: ticker::Ticker,
 }
 
 fn wasmtime_error(e: wasmtime::Error) -> Error {
@@ -181,6 +181,7 @@ impl Engine {
         let hooks = WorkerHooks {
             idle: crate::js::sweep_thread,
             after_job: crate::js::sweep_if_due,
+            holding: crate::js::thread_holds_runtimes,
             idle_tick: config.js.sweep,
         };
         let lanes = Scheduler::start(config.lanes, hooks)
@@ -208,7 +209,7 @@ impl Engine {
                 load_lock: Mutex::new(()),
                 stats: Mutex::new(BTreeMap::new()),
                 next_request: AtomicU64::new(1),
-                _ticker: ticker,
+                ticker,
             }),
         };
         engine.warm_cache()?;

@@ -30,3 +30,8 @@ pub(crate) fn sweep_thread() {}
 
 /// Nothing to sweep.
 pub(crate) fn sweep_if_due() {}
+
+/// Nothing kept.
+pub(crate) fn thread_holds_runtimes() -> bool {
+    false
+}

@@ -31,7 +31,9 @@ mod sandbox;
 mod settle;
 
 #[cfg(not(feature = "js"))]
-pub(crate) use absent::{JsPool, NO_JS_IN_BUILD, sweep_if_due, sweep_thread};
+pub(crate) use absent::{
+    JsPool, NO_JS_IN_BUILD, sweep_if_due, sweep_thread, thread_holds_runtimes,
+};
 pub use config::{
     DEFAULT_JS_IDLE_MS, DEFAULT_JS_MAX_JOBS, DEFAULT_JS_MAX_TIMERS, DEFAULT_JS_MEMORY_BYTES,
     DEFAULT_JS_RUNTIMES_PER_PLUGIN, DEFAULT_JS_STACK_BYTES, DEFAULT_JS_TIMEOUT_MS,
@@ -41,7 +43,7 @@ pub use error::JsError;
 #[cfg(feature = "js")]
 pub use globals::{ConsoleLevel, MAX_CONSOLE_BYTES, MAX_CONSOLE_LINES, USER_AGENT};
 #[cfg(feature = "js")]
-pub(crate) use pool::{JsPool, sweep_if_due, sweep_thread};
+pub(crate) use pool::{JsPool, sweep_if_due, sweep_thread, thread_holds_runtimes};
 #[cfg(feature = "js")]
 pub(crate) use runtime::{JsRuntime, Limits};
 #[cfg(feature = "js")]

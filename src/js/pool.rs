@@ -96,6 +96,12 @@ pub(crate) fn sweep_thread() {
     drop(idle);
 }
 
+/// Whether this thread keeps JavaScript runtimes (that a later
+/// [`sweep_thread`] may free).
+pub(crate) fn thread_holds_runtimes() -> bool {
+    SLOTS.with(|s| !s.borrow().is_empty())
+}
+
 /// [`sweep_thread`] if this thread last looked longer ago than the
 /// shortest sweep interval of its runtimes (lane workers run it after each
 /// job, so busy workers free idle runtimes too).

@@ -143,6 +143,8 @@ struct Shared {
     idle: fn(),
     /// Run by a worker after each job.
     after_job: fn(),
+    /// Whether the worker holds what `idle` must look at later.
+    holding: fn() -> bool,
     idle_tick: std::time::Duration,
     sizes: [LaneSize; 3],
     /// The lanes' queues; `None` once shutdown began.
@@ -177,6 +179,10 @@ pub(crate) struct WorkerHooks {
     pub idle: fn(),
     /// Run by a worker after each job.
     pub after_job: fn(),
+    /// Whether this worker thread holds something `idle` must look at
+    /// later (kept JavaScript runtimes). A worker holding nothing waits for
+    /// work without a timeout: an idle engine's workers never wake.
+    pub holding: fn() -> bool,
     /// See `idle`.
     pub idle_tick: std::time::Duration,
 }
@@ -186,6 +192,7 @@ impl Default for WorkerHooks {
         WorkerHooks {
             idle: || {},
             after_job: || {},
+            holding: || false,
             idle_tick: std::time::Duration::from_secs(30),
         }
     }
@@ -220,6 +227,7 @@ impl Scheduler {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
             idle: hooks.idle,
             after_job: hooks.after_job,
+            holding: hooks.holding,
             idle_tick: hooks.idle_tick,
             sizes,
             senders: RwLock::new(Some(senders)),
@@ -435,13 +443,21 @@ fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
     WORKER_OF.with(|w| w.set(shared.key));
     let counters = &shared.counters[lane as usize];
     loop {
-        let job = match rx.recv_timeout(shared.idle_tick) {
-            Ok(job) => job,
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                run_hook(shared.idle);
-                continue;
+        // Holding nothing to sweep later, wait for work without a timeout.
+        let job = if (shared.holding)() {
+            match rx.recv_timeout(shared.idle_tick) {
+                Ok(job) => job,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    run_hook(shared.idle);
+                    continue;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             }
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        } else {
+            match rx.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
         };
         if !job.start() {
             // Cancelled while queued: the canceller delivers, and already

@@ -19,6 +19,7 @@ pub struct Article {
     pub summary: Option<String>,
     /// The url (http or https; the engine checks it).
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::opt_url")]
     pub url: Option<String>,
     /// An image to show with it.
     #[serde(default)]

@@ -419,6 +419,7 @@ pub struct MediaInfo {
     pub play_id: Option<String>,
     /// Trailer urls.
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::urls")]
     pub trailers: Vec<String>,
     /// Related titles.
     #[serde(default)]

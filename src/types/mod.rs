@@ -11,6 +11,7 @@
 
 mod articles;
 mod catalog;
+pub(crate) mod checked;
 mod playback;
 
 use serde::{Deserialize, Serialize};
@@ -99,6 +100,7 @@ pub use flags::DubStatus;
 #[serde(deny_unknown_fields)]
 pub struct Image {
     /// The url (http or https; the engine checks it).
+    #[serde(serialize_with = "checked::url")]
     pub url: String,
     /// Width in pixels, if known.
     #[serde(default)]
@@ -108,6 +110,7 @@ pub struct Image {
     pub height: Option<u32>,
     /// Headers the player must send when fetching the url.
     #[serde(default)]
+    #[serde(serialize_with = "checked::headers")]
     pub headers: Vec<Pair>,
 }
 

@@ -16,6 +16,7 @@ pub struct Server {
     pub name: String,
     /// A page or embed url, if the plugin wants it back.
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::opt_url")]
     pub url: Option<String>,
     /// Language (BCP 47), if known.
     #[serde(default)]
@@ -92,6 +93,7 @@ pub struct AudioTrack {
     pub id: Option<String>,
     /// A separate audio url, if the track is not muxed in the stream.
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::opt_url")]
     pub url: Option<String>,
     /// Language (BCP 47), if known.
     #[serde(default)]
@@ -110,6 +112,7 @@ pub struct AudioTrack {
 #[serde(deny_unknown_fields)]
 pub struct SubtitleTrack {
     /// The url (http or https; the engine checks it).
+    #[serde(serialize_with = "super::checked::url")]
     pub url: String,
     /// The subtitle format.
     pub format: SubtitleFormat,
@@ -121,6 +124,7 @@ pub struct SubtitleTrack {
     pub label: Option<String>,
     /// Headers the player must send when fetching the url.
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::headers")]
     pub headers: Vec<Pair>,
     /// Whether it only covers foreign-language parts (forced subtitles).
     pub forced: bool,
@@ -163,13 +167,16 @@ pub struct Drm {
     pub scheme: DrmScheme,
     /// The license server url.
     #[component(name = "license-url")]
+    #[serde(serialize_with = "super::checked::url")]
     pub license_url: String,
     /// Headers to send with license requests.
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::headers")]
     pub headers: Vec<Pair>,
     /// FairPlay certificate url.
     #[component(name = "certificate-url")]
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::opt_url")]
     pub certificate_url: Option<String>,
 }
 
@@ -179,6 +186,7 @@ pub struct Drm {
 #[serde(deny_unknown_fields)]
 pub struct StreamSource {
     /// The url (http or https; the engine checks it).
+    #[serde(serialize_with = "super::checked::url")]
     pub url: String,
     /// The stream's container or protocol.
     pub container: Container,
@@ -195,6 +203,7 @@ pub struct StreamSource {
     /// Headers the player must send when fetching the stream and its
     /// segments: Referer, User-Agent, Cookie...
     #[serde(default)]
+    #[serde(serialize_with = "super::checked::headers")]
     pub headers: Vec<Pair>,
     /// Audio tracks to offer with the stream.
     #[component(name = "audio-tracks")]
@@ -284,6 +293,7 @@ pub struct SubtitleEntry {
 pub struct SubtitleFile {
     /// A bare file name to save it under (no directories).
     #[component(name = "file-name")]
+    #[serde(serialize_with = "super::checked::file_name")]
     pub file_name: String,
     /// The subtitle format.
     pub format: SubtitleFormat,
