@@ -1,12 +1,13 @@
 //! The epoch ticker: one thread per engine that advances wasmtime's epoch,
 //! so every call's deadline (a number of ticks) expires on wall-clock time.
 //!
-//! It ticks only while a call runs ([`Ticker::running`]): with none, the
-//! thread blocks until one starts, so an idle engine wakes no thread at all
-//! (a set-top box idles at 0% CPU, `make bench` shows it).
+//! It ticks only while calls run ([`Ticker::running`]) and for a second
+//! after the last one: then the thread blocks until a call starts, so an
+//! idle engine wakes no thread at all (a set-top box idles at 0% CPU,
+//! `make bench` shows it), while a burst of calls never waits on a wake-up.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -19,9 +20,14 @@ pub(crate) struct Ticker {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Calls running, and the ticker's wake-up when the first one starts.
+/// Ticks without a call before the ticker sleeps (a second at 10 ms).
+const LINGER_TICKS: u32 = 100;
+
+/// Calls running, and the ticker's wake-up when one starts while it sleeps.
 struct Activity {
     running: AtomicUsize,
+    /// The ticker is asleep (or about to be): a starting call wakes it.
+    asleep: AtomicBool,
     wake: Sender<()>,
 }
 
@@ -34,6 +40,7 @@ impl Ticker {
         let (wake, woken) = bounded::<()>(1);
         let activity = Arc::new(Activity {
             running: AtomicUsize::new(0),
+            asleep: AtomicBool::new(false),
             wake,
         });
         let seen = activity.clone();
@@ -48,9 +55,10 @@ impl Ticker {
     }
 
     /// Marks a call running until the guard drops, waking the ticker if
-    /// it was idle.
+    /// it sleeps.
     pub fn running(&self) -> Running {
-        if self.activity.running.fetch_add(1, Ordering::SeqCst) == 0 {
+        self.activity.running.fetch_add(1, Ordering::SeqCst);
+        if self.activity.asleep.load(Ordering::SeqCst) {
             // Full: a wake-up is already pending.
             let _ = self.activity.wake.try_send(());
         }
@@ -64,8 +72,8 @@ impl Drop for Running {
     }
 }
 
-/// Until the engine stops: tick every `tick` while a call runs, block
-/// while none does.
+/// Until the engine stops: tick every `tick` while calls run and for
+/// [`LINGER_TICKS`] after, then block until a call starts.
 fn tick_while_running(
     engine: &wasmtime::Engine,
     tick: Duration,
@@ -73,12 +81,25 @@ fn tick_while_running(
     stopped: &Receiver<()>,
     woken: &Receiver<()>,
 ) {
+    let mut quiet = 0;
     loop {
-        if activity.running.load(Ordering::SeqCst) == 0 {
-            select! {
-                recv(woken) -> _ => continue,
-                recv(stopped) -> _ => return,
+        if activity.running.load(Ordering::SeqCst) > 0 {
+            quiet = 0;
+        } else if quiet >= LINGER_TICKS {
+            // Asleep first, then look again: a call starting in between
+            // either is seen here or sees `asleep` and sends a wake-up.
+            activity.asleep.store(true, Ordering::SeqCst);
+            if activity.running.load(Ordering::SeqCst) == 0 {
+                select! {
+                    recv(woken) -> _ => {}
+                    recv(stopped) -> _ => return,
+                }
             }
+            activity.asleep.store(false, Ordering::SeqCst);
+            quiet = 0;
+            continue;
+        } else {
+            quiet += 1;
         }
         match stopped.recv_timeout(tick) {
             Err(RecvTimeoutError::Timeout) => engine.increment_epoch(),
