@@ -66,7 +66,7 @@ player runtime "$RT_LIB"
 [ -n "$RT_NOJS_LIB" ] && player runtime-nojs "$RT_NOJS_LIB"
 $STRIP "$CLI" -o "$OUT/bex.stripped"
 # The demo player (examples/demo): a fuller player, for the device rows.
-$CC -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude examples/demo/demo.c examples/demo/walk.c \
+$CC -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -Iinclude examples/demo/demo.c examples/demo/walk.c examples/demo/repo.c \
     examples/demo/script.c examples/demo/json.c "$JIT_LIB" $NATIVE_LIBS -Wl,--gc-sections \
     -o "$OUT/demo-jit"
 $STRIP "$OUT/demo-jit" -o "$OUT/demo-jit.stripped"
