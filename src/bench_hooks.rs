@@ -9,15 +9,13 @@ use crate::engine::vet;
 /// headers and file names checked as it is written (one pass), as a call
 /// does.
 pub fn result_json<T: Serialize>(result: &T) -> Result<String, String> {
-    let scope = vet::scope(vet::Policy::default());
-    let json = serde_json::to_string(result);
-    if scope.refused() {
-        drop(scope);
-        return Err(vet::typed::check(result, vet::Policy::default())
-            .err()
-            .map_or_else(|| "refused".into(), |v| v.to_string()));
+    match vet::write_checked(result, vet::Policy::default(), |v| {
+        serde_json::to_string(v).ok()
+    }) {
+        vet::Written::Json(json) => Ok(json),
+        vet::Written::Refused(v) => Err(v),
+        vet::Written::Failed => Err("the JSON could not be written".into()),
     }
-    json.map_err(|e| e.to_string())
 }
 
 /// The wasmtime configuration an engine opened with `config` uses (its

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 const BEX: &str = env!("CARGO_BIN_EXE_bex");
+/// Step 2 of docs/writing-plugins.md: build the component.
+const BUILD: [&str; 4] = ["build", "--target", "wasm32-wasip2", "--release"];
 
 fn run(dir: &Path, data: &Path, program: &str, args: &[&str]) -> Output {
     let out = Command::new(program)
@@ -48,12 +50,7 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
         "{cargo_toml}"
     );
     // 2. Build the component.
-    run(
-        &plugin,
-        &data,
-        &cargo,
-        &["build", "--target", "wasm32-wasip2", "--release"],
-    );
+    run(&plugin, &data, &cargo, &BUILD);
     // 2b. Try it straight from the build, nothing installed.
     let out = run(
         &plugin,
@@ -112,12 +109,7 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
     );
     assert_ne!(edited, source);
     std::fs::write(&lib, edited).unwrap();
-    run(
-        &plugin,
-        &data,
-        &cargo,
-        &["build", "--target", "wasm32-wasip2", "--release"],
-    );
+    run(&plugin, &data, &cargo, &BUILD);
     let out = run(
         &plugin,
         &data,
@@ -167,18 +159,13 @@ fn from_bex_new_to_an_installed_plugin_that_passes_its_offline_test() {
     }
     // Put back, it builds again.
     std::fs::write(&manifest, original).unwrap();
-    run(
-        &plugin,
-        &data,
-        &cargo,
-        &["build", "--target", "wasm32-wasip2", "--release"],
-    );
+    run(&plugin, &data, &cargo, &BUILD);
 }
 
 /// Builds the plugin, which must fail; its stderr.
 fn build_fails(cargo: &str, plugin: &Path) -> String {
     let out = Command::new(cargo)
-        .args(["build", "--target", "wasm32-wasip2", "--release"])
+        .args(BUILD)
         .current_dir(plugin)
         .env("CARGO_NET_OFFLINE", "true")
         .env_remove("CARGO_TARGET_DIR")

@@ -192,31 +192,16 @@ fn finish<R: Serialize + Send + 'static>(
     };
     // The player acts on what passes: fetches its urls, sends its headers,
     // writes its files.
-    let refused = |value: &R| {
-        vet::typed::check(value, policy)
-            .err()
-            .map(|v| v.to_string())
-    };
     if output == Output::Value {
-        return match refused(&value) {
-            Some(v) => Returned::Refused(v),
-            None => Returned::Ok(Payload::Value(Box::new(value))),
+        return match vet::typed::check(&value, policy) {
+            Err(v) => Returned::Refused(v.to_string()),
+            Ok(()) => Returned::Ok(Payload::Value(Box::new(value))),
         };
     }
-    // JSON is checked as it is written (one pass); the walk runs only to
-    // name a refused field, or to tell a refused field after the size
-    // limit from a result that is only too large.
-    let scope = vet::scope(policy);
-    let json = to_json_capped(&value, max);
-    let stopped = scope.refused();
-    drop(scope);
-    match json {
-        Some(json) => Returned::Ok(Payload::Json(json)),
-        None => match refused(&value) {
-            Some(v) => Returned::Refused(v),
-            None if stopped => Returned::Refused("a field was refused by the result checks".into()),
-            None => Returned::TooLarge,
-        },
+    match vet::write_checked(&value, policy, |v| to_json_capped(v, max)) {
+        vet::Written::Json(json) => Returned::Ok(Payload::Json(json)),
+        vet::Written::Refused(v) => Returned::Refused(v),
+        vet::Written::Failed => Returned::TooLarge,
     }
 }
 

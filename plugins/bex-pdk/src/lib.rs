@@ -255,11 +255,19 @@ macro_rules! export_plugin {
         bex_plugin_exports!($plugin);
     };
     ($plugin:ident : [$($cap:ident),+ $(,)?]) => {
+        $crate::export_plugin!(@bindings path: "wit",);
+        $( $crate::export_plugin!(@impl $plugin, $cap); )+
+        bex_plugin_bindings::export!($plugin with_types_in bex_plugin_bindings);
+    };
+    // The bindings module over the kit's imports, for a world given by
+    // `path` (and `inline`): both forms above, and the glue `build::plugin`
+    // writes, generate it here.
+    (@bindings $($source:tt)*) => {
         #[doc(hidden)]
         #[allow(dead_code, clippy::all)]
         mod bex_plugin_bindings {
             $crate::wit_bindgen::generate!({
-                path: "wit",
+                $($source)*
                 runtime_path: "::bex_pdk::wit_bindgen::rt",
                 with: {
                     "bex:plugin/types@1.0.0": ::bex_pdk::bindings::bex::plugin::types,
@@ -275,8 +283,6 @@ macro_rules! export_plugin {
                 default_bindings_module: "bex_plugin_bindings",
             });
         }
-        $( $crate::export_plugin!(@impl $plugin, $cap); )+
-        bex_plugin_bindings::export!($plugin with_types_in bex_plugin_bindings);
     };
     (@impl $plugin:ident, home) => {
         impl $crate::provides::HomeProvided for $plugin {}

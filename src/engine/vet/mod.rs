@@ -17,6 +17,8 @@ pub(crate) mod typed;
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::manifest::{Manifest, ManifestError};
 use crate::types::checked::{Field, Scope};
 
@@ -73,11 +75,47 @@ pub(crate) fn display_urls(manifest: &Manifest, policy: Policy) -> Result<(), Ma
     Ok(())
 }
 
+/// What writing a result's JSON with its checks gave.
+pub(crate) enum Written {
+    /// The JSON; every field passed.
+    Json(String),
+    /// A field was refused: the violation.
+    Refused(String),
+    /// The writer gave up (a size limit) and every field it reached passed.
+    Failed,
+}
+
+/// Writes `value` with `write` while its fields are checked (one pass, see
+/// [`scope`]). Only when the write stops does [`typed::check`] walk the
+/// value: to name a refused field, or to tell a field that would be
+/// refused after the writer gave up from a result that only failed to
+/// write.
+pub(crate) fn write_checked<T: Serialize + ?Sized>(
+    value: &T,
+    policy: Policy,
+    write: impl FnOnce(&T) -> Option<String>,
+) -> Written {
+    let scope = scope(policy);
+    let json = write(value);
+    let stopped = scope.refused();
+    drop(scope);
+    match json {
+        Some(json) => Written::Json(json),
+        None => match typed::check(value, policy) {
+            Err(v) => Written::Refused(v.to_string()),
+            Ok(()) if stopped => {
+                Written::Refused("a field was refused by the result checks".into())
+            }
+            Ok(()) => Written::Failed,
+        },
+    }
+}
+
 /// Checks result fields while they serialize on this thread, under
 /// `policy`, until the scope drops (see `types::checked`): the JSON of a
 /// result is checked as it is written, in one pass. A refusal stops the
 /// write; [`typed::check`] then names the field.
-pub(crate) fn scope(policy: Policy) -> Scope {
+fn scope(policy: Policy) -> Scope {
     Scope::enter(if policy.allow_private_networks {
         open
     } else {
