@@ -1,11 +1,10 @@
-//! Lanes: fixed worker threads fed by crossbeam channels, one set per lane,
-//! and the bookkeeping that gives every accepted request exactly one
-//! callback.
+//! Lanes: fixed worker threads fed by one queue per lane (see [`queue`]:
+//! the worker that went idle last takes the next request), and the
+//! bookkeeping that gives every accepted request exactly one callback.
 //!
-//! A lane's capacity is counted here rather than by a bounded channel: a
-//! request cancelled while queued gives its place back at once, although a
-//! worker takes its husk off the channel only when it gets there (a bounded
-//! channel would keep refusing with `BUSY` while the workers are busy).
+//! A lane's capacity is counted here rather than by the queue: a request
+//! cancelled while queued gives its place back at once, although a worker
+//! takes its husk off the queue only when it gets there.
 //!
 //! The scheduler knows nothing about plugins: it runs [`Work`] closures and
 //! hands their outcome to a [`Callback`] on a worker thread. Submitting
@@ -17,6 +16,7 @@
 //! thread.
 
 mod job;
+mod queue;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -24,13 +24,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crossbeam_channel::{Sender, unbounded};
 use serde::Serialize;
 
 use crate::error::Error;
 pub use job::CancelOutcome;
 use job::Job;
 pub(crate) use job::{Callback, Work};
+use queue::{Popped, Queue};
 
 /// Where a request waits and runs. Each lane has its own queue and its own
 /// worker threads, so a flood on one never delays another beyond the
@@ -147,8 +148,11 @@ struct Shared {
     holding: fn() -> bool,
     idle_tick: std::time::Duration,
     sizes: [LaneSize; 3],
-    /// The lanes' queues; `None` once shutdown began.
-    senders: RwLock<Option<Vec<Sender<Arc<Job>>>>>,
+    /// Whether submits are accepted (false once shutdown began); held for
+    /// reading while a submit queues.
+    accepting: RwLock<bool>,
+    /// The lanes' queues, by lane index.
+    queues: [Queue<Arc<Job>>; 3],
     /// Delivers `CANCELLED` for requests cancelled while queued. Lives
     /// until the lane workers are joined, so cancels from callbacks during
     /// shutdown still reach it.
@@ -221,7 +225,6 @@ impl Scheduler {
             workers: s.workers.max(1),
             capacity: s.capacity.max(1),
         });
-        let (senders, receivers): (Vec<_>, Vec<_>) = sizes.iter().map(|_| unbounded()).unzip();
         let (notify, notified) = unbounded();
         let shared = Arc::new(Shared {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
@@ -230,7 +233,8 @@ impl Scheduler {
             holding: hooks.holding,
             idle_tick: hooks.idle_tick,
             sizes,
-            senders: RwLock::new(Some(senders)),
+            accepting: RwLock::new(true),
+            queues: sizes.map(|s| Queue::new(s.workers)),
             notify: Mutex::new(Some(notify)),
             jobs: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
@@ -258,14 +262,13 @@ impl Scheduler {
                 }
             })?;
         *scheduler.notifier.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
-        for (lane, rx) in Lane::ALL.into_iter().zip(receivers) {
+        for lane in Lane::ALL {
             for n in 0..sizes[lane as usize].workers {
                 let shared = shared.clone();
-                let rx = rx.clone();
                 let handle = std::thread::Builder::new()
                     .name(format!("bex-{}-{n}", lane.name()))
                     .stack_size(WORKER_STACK_BYTES)
-                    .spawn(move || work_loop(&shared, lane, &rx))?;
+                    .spawn(move || work_loop(&shared, lane, n))?;
                 scheduler
                     .workers
                     .lock()
@@ -282,15 +285,15 @@ impl Scheduler {
     pub fn submit(&self, lane: Lane, work: Work, callback: Callback) -> Result<u64, Error> {
         let guard = self
             .shared
-            .senders
+            .accepting
             .read()
             .unwrap_or_else(|p| p.into_inner());
-        let Some(senders) = guard.as_ref() else {
+        if !*guard {
             return Err(SchedulerError::Closed.into());
-        };
+        }
         // The lane's capacity counts requests still waiting to run, not
         // those cancelled while queued (they leave the count at once, even
-        // though a worker takes them off the channel only later).
+        // though a worker takes them off the queue only later).
         let counters = &self.shared.counters[lane as usize];
         let capacity = self.shared.sizes[lane as usize].capacity as u64;
         let admitted = counters
@@ -312,10 +315,10 @@ impl Scheduler {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let job = Arc::new(Job::new(id, lane, work, callback));
         self.jobs().insert(id, job.clone());
-        // The receivers live as long as the workers, which stop only after
-        // the senders are gone: this cannot fail while we hold them.
-        let sent = senders[lane as usize].send(job);
-        debug_assert!(sent.is_ok());
+        // The queue closes only under the write lock: this cannot fail
+        // while we hold the read lock.
+        let queued = self.shared.queues[lane as usize].push(job);
+        debug_assert!(queued.is_ok());
         Ok(id)
     }
 
@@ -367,17 +370,20 @@ impl Scheduler {
         {
             // With submits held off, every accepted request is in the
             // table: cancel them all before the workers may pop another,
-            // then drop the senders so the workers drain their queues
-            // (reporting CANCELLED) and stop.
-            let mut senders = self
+            // then close the queues so the workers drain them (reporting
+            // CANCELLED) and stop.
+            let mut accepting = self
                 .shared
-                .senders
+                .accepting
                 .write()
                 .unwrap_or_else(|p| p.into_inner());
             for job in self.jobs().values() {
                 job.token.cancel();
             }
-            drop(senders.take());
+            *accepting = false;
+            for queue in &self.shared.queues {
+                queue.close();
+            }
         }
         if self.on_own_thread() {
             // The last handle was dropped inside a callback: this thread
@@ -439,25 +445,22 @@ impl Drop for Scheduler {
     }
 }
 
-fn work_loop(shared: &Shared, lane: Lane, rx: &Receiver<Arc<Job>>) {
+/// Worker `me` of `lane`: runs jobs until the lane's queue closes and
+/// drains.
+fn work_loop(shared: &Shared, lane: Lane, me: usize) {
     WORKER_OF.with(|w| w.set(shared.key));
     let counters = &shared.counters[lane as usize];
+    let queue = &shared.queues[lane as usize];
     loop {
         // Holding nothing to sweep later, wait for work without a timeout.
-        let job = if (shared.holding)() {
-            match rx.recv_timeout(shared.idle_tick) {
-                Ok(job) => job,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                    run_hook(shared.idle);
-                    continue;
-                }
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        let timeout = (shared.holding)().then_some(shared.idle_tick);
+        let job = match queue.pop(me, timeout) {
+            Popped::Item(job) => job,
+            Popped::TimedOut => {
+                run_hook(shared.idle);
+                continue;
             }
-        } else {
-            match rx.recv() {
-                Ok(job) => job,
-                Err(_) => break,
-            }
+            Popped::Closed => break,
         };
         if !job.start() {
             // Cancelled while queued: the canceller delivers, and already
