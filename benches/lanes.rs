@@ -121,6 +121,30 @@ unsafe extern "C" fn on_result_thread(
     let _ = tx.send(std::thread::current().name().unwrap_or("?").to_string());
 }
 
+/// `bex_submit_search` with `tx` as the callback's user data.
+///
+/// # Safety
+/// `engine` is a live handle, and `tx` outlives the callback: the caller
+/// waits for it on `tx`'s receiver.
+unsafe fn submit_search<T>(
+    engine: *const BexEngine,
+    id: &CString,
+    query: &CString,
+    callback: Callback,
+    tx: &Sender<T>,
+) -> u64 {
+    // SAFETY: as the caller promises; the strings are NUL-terminated.
+    unsafe {
+        bex_submit_search(
+            engine,
+            id.as_ptr(),
+            query.as_ptr(),
+            Some(callback),
+            tx as *const Sender<T> as *mut c_void,
+        )
+    }
+}
+
 fn hostile_manifest(id: &str, hosts: &str) -> String {
     format!(
         "schema: 1\nid: {id}\nname: Hostile\nversion: 1.0.0\nabi: \"^1.0\"\nprovides: {{home: true, category: true, search: true, info: true, servers: true, stream: true, subtitles: true, articles: true}}\nnetwork:\n  hosts: [{hosts}]\n  concurrent: 8\n  rate_per_minute: 6000\n"
@@ -170,17 +194,8 @@ fn handoff_alone_once(dir: &Path, round: usize) -> f64 {
     let (mut workers, mut moves, mut last) = (std::collections::BTreeSet::new(), 0, None);
     for i in 0..CALLS + 20 {
         let t = Instant::now();
-        // SAFETY: a live handle, valid strings, and `tx` outlives the
-        // callback: we wait for it right here.
-        let rid = unsafe {
-            bex_submit_search(
-                engine,
-                id.as_ptr(),
-                query.as_ptr(),
-                Some(on_result_thread),
-                &tx as *const Sender<String> as *mut c_void,
-            )
-        };
+        // SAFETY: a live handle, and we wait for the callback right here.
+        let rid = unsafe { submit_search(engine, &id, &query, on_result_thread, &tx) };
         assert_ne!(rid, 0);
         let worker = rx.recv().unwrap();
         if i >= 20 {
@@ -339,24 +354,22 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
     let port = serve(Duration::from_millis(5), "slow");
     let lat = package(dir, "bex.lat", &format!("\"api.bex.test:{port}\""), hostile);
     let empty = "search \"ok\" (an empty call)";
-    let mut handoffs = vec![compare_c_abi(
-        dir, "lat", empty, &recorded, &lat, "bex.lat", "ok",
-    )];
     // Where the kernel places the worker and the caller decides whether a
     // wake-up crosses CPUs, and it keeps that placement for an engine's
     // life: a handoff read off one engine is one draw. More engines, each
-    // fresh, give the spread.
-    for round in 1..ROUNDS {
-        let name = format!("lat{round}");
-        handoffs.push(compare_c_abi(
-            dir, &name, "", &recorded, &lat, "bex.lat", "ok",
-        ));
-    }
+    // fresh, give the spread; the first prints its table.
+    let mut handoffs: Vec<f64> = (0..ROUNDS)
+        .map(|round| {
+            let name = format!("lat{round}");
+            let label = (round == 0).then_some(empty);
+            compare_c_abi(dir, &name, label, &recorded, &lat, "bex.lat", "ok")
+        })
+        .collect();
     print_spread("the empty call's handoff (C ABI - direct)", &mut handoffs);
     compare_c_abi(
         dir,
         "net",
-        "search with one 5 ms HTTP request on loopback",
+        Some("search with one 5 ms HTTP request on loopback"),
         &loopback,
         &lat,
         "bex.lat",
@@ -370,7 +383,7 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
     compare_c_abi(
         dir,
         "tvmaze",
-        "TVmaze search \"girls\" (recorded response, parsed into cards)",
+        Some("TVmaze search \"girls\" (recorded response, parsed into cards)"),
         &recorded,
         &tvmaze,
         "bex.tvmaze",
@@ -380,11 +393,12 @@ fn c_abi_latency(dir: &Path, hostile: &[u8]) {
 
 /// The same search through `bex_submit_search` and `Engine::call`, on two
 /// engines with the same config JSON over copies of the same install,
-/// interleaved.
+/// interleaved; prints the table under `label` (if any) and returns the
+/// handoff (C ABI minus direct) at p50, in microseconds.
 fn compare_c_abi(
     dir: &Path,
     name: &str,
-    label: &str,
+    label: Option<&str>,
     config: &serde_json::Value,
     pkg: &Path,
     plugin: &str,
@@ -414,17 +428,8 @@ fn compare_c_abi(
     };
     let (tx, rx) = bounded::<bool>(1);
     let c_call = || {
-        // SAFETY: a live handle, valid strings, and `tx` outlives the
-        // callback: we wait for it right here.
-        let rid = unsafe {
-            bex_submit_search(
-                engine,
-                c_id.as_ptr(),
-                c_query.as_ptr(),
-                Some(on_result),
-                &tx as *const Sender<bool> as *mut c_void,
-            )
-        };
+        // SAFETY: a live handle, and we wait for the callback right here.
+        let rid = unsafe { submit_search(engine, &c_id, &c_query, on_result, &tx) };
         assert_ne!(rid, 0);
         assert!(rx.recv().unwrap());
     };
@@ -447,9 +452,9 @@ fn compare_c_abi(
         percentile(&mut via_rust, 0.99),
     );
     let handoff = us(c50) - us(r50);
-    if label.is_empty() {
+    let Some(label) = label else {
         return handoff;
-    }
+    };
     println!(
         "{label}: submit->callback through the C ABI vs direct Engine::call ({CALLS} each, interleaved):"
     );

@@ -130,10 +130,10 @@ impl<T> Queue<T> {
             }
             let timed_out = deadline.is_some_and(|d| Instant::now() >= d);
             if state.closed || timed_out {
+                // Nothing waits while a worker is idle (a push hands it
+                // over), so there is nothing left to take.
                 state.idle.retain(|(worker, _)| *worker != me);
-                return if let Some(item) = state.waiting.pop_front() {
-                    Popped::Item(item)
-                } else if state.closed {
+                return if state.closed {
                     Popped::Closed
                 } else {
                     Popped::TimedOut
